@@ -1,0 +1,146 @@
+"""The zoo's method registry, timm style: one decorator beside each implementation.
+
+``@register("fpgm", paper="2019-cvpr-filter-pruning-geometric-median", ...)`` marks a function or
+class as the reference implementation of a catalog paper. The records are read *statically*
+(an AST scan of the package's sources), so ``zoo.list_methods()``, ``aladin check`` and the README
+know every implementation without importing PyTorch; the object itself is imported only when a
+caller asks for it through :attr:`MethodRecord.obj`.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = ["MethodRecord", "MissingExtraError", "get", "list_methods", "register"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_FIELDS = ("paper", "category", "subcategory", "summary")
+T = TypeVar("T")
+
+
+class MissingExtraError(ImportError):
+    """Raised when a zoo implementation is used without the optional PyTorch extra."""
+
+
+def register(
+    name: str, *, paper: str, category: str, subcategory: str | None, summary: str
+) -> Any:
+    """Mark the decorated function or class as the implementation of catalog paper ``paper``.
+
+    Arguments must be literals: the registry reads them from the source without importing it.
+    """
+
+    def mark(obj: T) -> T:
+        obj.__zoo_method__ = name  # type: ignore[attr-defined]
+        return obj
+
+    return mark
+
+
+@dataclass(frozen=True)
+class MethodRecord:
+    """One registered implementation: what it is, which paper it realises, where it lives."""
+
+    name: str
+    category: str
+    subcategory: str | None
+    paper: str
+    summary: str
+    module: str
+    qualname: str
+    source: str  # path relative to the repository root, e.g. "zoo/pruning/fpgm.py"
+    line: int
+
+    @property
+    def import_line(self) -> str:
+        return f"from {self.module} import {self.qualname}"
+
+    @property
+    def obj(self) -> Any:
+        """The implementation itself (imports its module, which needs PyTorch)."""
+        try:
+            module = importlib.import_module(self.module)
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.split(".")[0] in {"torch", "sklearn", "torch_pruning"}:
+                raise MissingExtraError(
+                    f"zoo method {self.name!r} needs PyTorch: pip install 'aladin-zoo[zoo]'"
+                ) from exc
+            raise
+        return getattr(module, self.qualname)
+
+
+def _literal(node: ast.expr, where: str) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except ValueError as exc:
+        raise ValueError(f"{where}: @register arguments must be literals") from exc
+
+
+def _records_in(path: Path) -> list[MethodRecord]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    rel = path.relative_to(_PACKAGE_DIR.parent)
+    module = ".".join(rel.with_suffix("").parts).removesuffix(".__init__")
+    records = []
+    for node in tree.body:
+        if not isinstance(node, ast.FunctionDef | ast.ClassDef):
+            continue
+        for deco in node.decorator_list:
+            if not (isinstance(deco, ast.Call) and getattr(deco.func, "id", None) == "register"):
+                continue
+            where = f"{rel}:{deco.lineno}"
+            kwargs = {kw.arg: _literal(kw.value, where) for kw in deco.keywords}
+            missing = [f for f in _FIELDS if f not in kwargs]
+            if missing or len(deco.args) != 1:
+                raise ValueError(f"{where}: @register needs a name and {', '.join(_FIELDS)}")
+            records.append(
+                MethodRecord(
+                    name=_literal(deco.args[0], where),
+                    module=module,
+                    qualname=node.name,
+                    source=rel.as_posix(),
+                    line=node.lineno,
+                    **{f: kwargs[f] for f in _FIELDS},
+                )
+            )
+    return records
+
+
+@cache
+def _all_records() -> tuple[MethodRecord, ...]:
+    records = [
+        record
+        for path in sorted(_PACKAGE_DIR.rglob("*.py"))
+        if "register(" in path.read_text(encoding="utf-8") and path.name != "registry.py"
+        for record in _records_in(path)
+    ]
+    names = [r.name for r in records]
+    if dupes := sorted({n for n in names if names.count(n) > 1}):
+        raise ValueError(f"zoo methods registered twice: {', '.join(dupes)}")
+    return tuple(sorted(records, key=lambda r: (r.category, r.subcategory or "", r.name)))
+
+
+def list_methods(category: str | None = None) -> list[MethodRecord]:
+    """Every registered implementation, optionally only those of one taxonomy category."""
+    return [r for r in _all_records() if category in (None, r.category)]
+
+
+def get(name: str) -> MethodRecord:
+    """The record of method ``name``; ``KeyError`` lists the known names when it does not exist."""
+    for record in _all_records():
+        if record.name == name:
+            return record
+    known = ", ".join(r.name for r in _all_records()) or "none yet"
+    raise KeyError(f"no zoo method named {name!r} (known: {known})")
+
+
+def by_paper() -> dict[str, list[MethodRecord]]:
+    """Implementations grouped by the catalog id of the paper they realise."""
+    index: dict[str, list[MethodRecord]] = {}
+    for record in _all_records():
+        index.setdefault(record.paper, []).append(record)
+    return index
