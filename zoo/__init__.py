@@ -1,0 +1,38 @@
+"""Aladin Light-Weight-Model-Zoo: a catalog of compression papers and reference implementations.
+
+``zoo.catalog.load()`` returns the validated paper catalog; ``zoo.list_methods()`` and
+``zoo.get(name)`` return the registered implementations, each indexed to its catalog paper.
+Implementations need PyTorch: ``pip install "aladin-zoo[zoo]"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .registry import MethodRecord, MissingExtraError, get, list_methods, register
+
+__all__ = ["MethodRecord", "MissingExtraError", "get", "list_methods", "register"]
+__version__ = "0.1.0"
+
+# Entry points that live in torch-dependent modules, imported on first use so that
+# ``import zoo`` and the catalog tools work without PyTorch.
+_LAZY = {
+    "prune": "zoo.pruning",
+    "decompose": "zoo.lowrank",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'zoo' has no attribute {name!r}")
+    import importlib
+
+    try:
+        module = importlib.import_module(_LAZY[name])
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] in {"torch", "sklearn"}:
+            raise MissingExtraError(
+                f"zoo.{name} needs PyTorch: pip install 'aladin-zoo[zoo]'"
+            ) from exc
+        raise
+    return getattr(module, name)
