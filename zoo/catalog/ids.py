@@ -18,10 +18,10 @@ import re
 import unicodedata
 from collections.abc import Collection
 
-STOP_WORDS = frozenset(
-    "a an and are as at be by do for from in into is it its of on or the to toward towards via "
-    "with".split()
-)
+STOP_WORDS = frozenset({
+    "a", "an", "and", "are", "as", "at", "be", "by", "do", "for", "from", "in", "into", "is",
+    "it", "its", "of", "on", "or", "the", "to", "toward", "towards", "via", "with",
+})
 ID_PATTERN = r"^[0-9]{4}-[a-z0-9]+-[a-z0-9]+(?:-[a-z0-9]+)*$"
 _NAME_WORDS = 4
 

@@ -79,7 +79,9 @@ def parse_model(
         ]
 
 
-def _read(path: Path, root: Path, model: type[M]) -> tuple[M | None, Document | None, list[Problem]]:
+def _read(
+    path: Path, root: Path, model: type[M]
+) -> tuple[M | None, Document | None, list[Problem]]:
     display = _display(path, root)
     doc, problems = read_document(path, display)
     if doc is None:
