@@ -102,7 +102,7 @@ def _url_key(url: str) -> str:
     return f"{parts.netloc.lower().removeprefix('www.')}{parts.path.rstrip('/')}?{parts.query}"
 
 
-class _Checker:
+class Checker:
     """Cross-file rules: the ones a single model cannot see."""
 
     def __init__(self, taxonomy: Taxonomy | None, venues: Venues | None) -> None:
@@ -179,7 +179,7 @@ class _Checker:
             for what, key, loc in keys:
                 other = first.setdefault((what, key), display)
                 if other != display:
-                    self.add(display, doc, loc, f"same {what} as {other}: duplicate paper")
+                    self.add(display, doc, loc, f"duplicate paper: same {what} as {other}")
 
 
 def _validate_tables(taxonomy: Taxonomy, venues: Venues, tax: str, ven: str) -> list[Problem]:
@@ -215,7 +215,7 @@ def collect(root: Path) -> tuple[Catalog | None, list[Problem]]:
             taxonomy, venues, _display(root / "taxonomy.yaml", root),
             _display(root / "venues.yaml", root),
         )
-    checker = _Checker(taxonomy, venues)
+    checker = Checker(taxonomy, venues)
     entries: list[tuple[Paper, Document, str]] = []
     for path in paper_files(root):
         display = _display(path, root)

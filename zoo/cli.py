@@ -1,0 +1,356 @@
+"""``aladin``: check, build, serve, import, add, list and export the catalog.
+
+Every command acts on the repository containing the current directory (or ``--root DIR``), never
+on the copy the package was installed from. Library code raises; only this module prints and
+chooses exit codes: 0 success, 1 a problem in the user's data or a stale output, 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .catalog import Catalog, Paper, collect
+from .catalog.problems import Problem
+from .publish.exports import FORMATS, paper_record
+from .publish.readme import render_readme
+from .registry import MissingExtraError, by_paper, list_methods
+from .repo import Repository, RepositoryNotFound, find_repository
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A user-facing failure: printed as one line, exit status 1."""
+
+
+def _out(text: str = "") -> None:
+    print(text)
+
+
+def _err(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _load(repo: Repository) -> Catalog:
+    """The valid catalog, or every problem printed and exit 1."""
+    catalog, problems = collect(repo.catalog)
+    problems += registry_problems(catalog) if catalog else []
+    if problems or catalog is None:
+        _report(problems)
+        raise SystemExit(EXIT_INVALID)
+    return catalog
+
+
+def _report(problems: Sequence[Problem]) -> None:
+    for problem in sorted(problems):
+        _out(str(problem))
+    files = len({p.path for p in problems})
+    _err(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
+         f"file{'s' * (files != 1)}")
+
+
+def registry_problems(catalog: Catalog) -> list[Problem]:
+    """The zoo and the catalog agree: every implementation names an existing paper and position."""
+    problems = []
+    subs = {c.id: {s.id for s in c.subcategories} for c in catalog.categories}
+    for m in list_methods():
+        if m.paper not in catalog:
+            problems.append(Problem(m.source, m.line, "paper", f"zoo method '{m.name}' names "
+                                    f"'{m.paper}', which is not in the catalog"))
+        if m.category not in subs:
+            problems.append(Problem(m.source, m.line, "category",
+                                    f"unknown category '{m.category}'"))
+        elif (m.subcategory is None) != (not subs[m.category]) or (
+            m.subcategory is not None and m.subcategory not in subs[m.category]
+        ):
+            problems.append(Problem(m.source, m.line, "subcategory",
+                                    f"'{m.subcategory}' is not a subcategory of '{m.category}'"))
+    return problems
+
+
+# --- check ----------------------------------------------------------------------------------
+
+def cmd_check(args: argparse.Namespace, repo: Repository) -> int:
+    catalog = _load(repo)
+    _out(f"ok: {len(catalog)} papers, {len(catalog.categories)} categories, "
+         f"{len(catalog.venue_table.venues)} venues, {len(list_methods())} zoo methods")
+    return EXIT_OK
+
+
+# --- build ----------------------------------------------------------------------------------
+
+def _generated(repo: Repository, catalog: Catalog) -> dict[Path, str]:
+    """Every committed generated file and the text it must have."""
+    from .schema import schema_texts
+
+    files = {repo.readme: render_readme(catalog, by_paper())}
+    files.update({repo.schema / name: text for name, text in schema_texts().items()})
+    return files
+
+
+def cmd_build(args: argparse.Namespace, repo: Repository) -> int:
+    from .catalog.writer import write_atomic
+
+    catalog = _load(repo)
+    files = _generated(repo, catalog)
+    if args.check:
+        stale = [p for p, text in files.items()
+                 if not p.is_file() or p.read_text(encoding="utf-8") != text]
+        for path in stale:
+            old = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+            diff = list(difflib.unified_diff(old, files[path].splitlines(), "committed",
+                                             "rendered", lineterm="", n=0))
+            _out(f"{path.relative_to(repo.root)}: stale; run `aladin build` and commit it")
+            for line in diff[2:22]:
+                _out(f"  {line}")
+        return EXIT_INVALID if stale else EXIT_OK
+    for path, text in files.items():
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            write_atomic(path, text)
+    _out(f"wrote {repo.readme.relative_to(repo.root)} ({len(catalog)} papers) and schema/")
+    if args.readme_only:
+        return EXIT_OK
+    from .site import build_site
+
+    build_site(catalog, repo.root, repo.site_out)
+    _out(f"wrote the website to {repo.site_out.relative_to(repo.root)}/")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, repo: Repository) -> int:
+    from .site import serve
+
+    _load(repo)  # refuse to serve an invalid catalog; the problems are the useful output
+    serve(repo.root, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+# --- import ---------------------------------------------------------------------------------
+
+def cmd_import(args: argparse.Namespace, repo: Repository) -> int:
+    from .importer import import_markdown, load_mapping
+
+    source = Path(args.file)
+    if not source.is_file():
+        raise CommandError(f"{source}: no such file")
+    mapping = load_mapping(Path(args.mapping)) if args.mapping else None
+    report = import_markdown(source, repo.catalog, mapping=mapping, dry_run=args.dry_run)
+    _out(report.summary())
+    return EXIT_INVALID if report.failed else EXIT_OK
+
+
+# --- new ------------------------------------------------------------------------------------
+
+_NEW_FIELDS = (  # flag, prompt, required
+    ("title", "Title", True),
+    ("authors", "Authors, separated by ';'", True),
+    ("year", "Year", True),
+    ("venue", "Venue (e.g. CVPR, NeurIPS, arXiv)", True),
+    ("category", "Category id", True),
+    ("subcategory", "Subcategory id (empty if the category has none)", False),
+    ("url", "Paper page URL", False),
+)
+
+
+def _ask(args: argparse.Namespace, catalog: Catalog) -> None:
+    """Fill missing required flags by prompting, or fail listing them when not interactive."""
+    missing = [f for f, _, required in _NEW_FIELDS if required and not getattr(args, f)]
+    if not missing:
+        return
+    if not sys.stdin.isatty():
+        flags = " ".join(f"--{f}" for f in missing)
+        raise CommandError(f"missing {flags} (or run interactively to be asked)")
+    _out("categories: " + "; ".join(
+        f"{c.id} ({', '.join(s.id for s in c.subcategories) or 'no subcategories'})"
+        for c in catalog.categories))
+    for flag, prompt, _required in _NEW_FIELDS:
+        if not getattr(args, flag):
+            setattr(args, flag, input(f"{prompt}: ").strip() or None)
+
+
+def cmd_new(args: argparse.Namespace, repo: Repository) -> int:
+    from .catalog.ids import paper_id, unique_id
+    from .catalog.newentry import build_entry
+
+    catalog = _load(repo)
+    _ask(args, catalog)
+    paper, problems = build_entry(vars(args), catalog, added=dt.date.today(),
+                                  make_id=lambda year, venue, title: unique_id(
+                                      paper_id(year, venue, title), set(catalog.sources)))
+    if problems or paper is None:
+        for problem in problems:
+            _out(f"{problem.field}: {problem.message}")
+        return EXIT_INVALID
+    from .catalog.writer import dump_paper, write_atomic
+
+    path = repo.papers / f"{paper.id}.yaml"
+    text = dump_paper(paper)
+    if args.dry_run:
+        _out(text.rstrip())
+        return EXIT_OK
+    write_atomic(path, text)
+    _out(f"wrote {path.relative_to(repo.root)}; now run `aladin check` and `aladin build`")
+    return EXIT_OK
+
+
+# --- list and export ------------------------------------------------------------------------
+
+def _year_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    try:
+        return int(low or 0), int(high or 9999) if _ else int(low)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a year or range: {text!r}") from None
+
+
+def select(catalog: Catalog, args: argparse.Namespace) -> list[Paper]:
+    """Papers matching the list filters, in the catalog's reading order."""
+    from .catalog import reading_order
+
+    venues = {a.casefold(): v.id for v in catalog.venue_table.venues for a in (v.id, *v.aliases)}
+    venue = venues.get(args.venue.casefold(), args.venue) if args.venue else None
+    zoo_papers = set(by_paper())
+    words = (args.search or "").casefold().split()
+
+    def keep(p: Paper) -> bool:
+        places = p.placements
+        return all((
+            not args.category or any(pl.category == args.category for pl in places),
+            not args.subcategory or any(pl.subcategory == args.subcategory for pl in places),
+            not args.year or args.year[0] <= p.year <= args.year[1],
+            not venue or p.venue == venue,
+            not args.has_code or bool(p.code),
+            not args.has_zoo or p.id in zoo_papers,
+            all(w in f"{p.title} {' '.join(p.authors)} {p.id}".casefold() for w in words),
+        ))
+
+    return sorted(filter(keep, catalog), key=reading_order)
+
+
+def cmd_list(args: argparse.Namespace, repo: Repository) -> int:
+    catalog = _load(repo)
+    papers = select(catalog, args)
+    if args.format == "json":
+        _out(json.dumps([paper_record(p, catalog) for p in papers], ensure_ascii=False, indent=1))
+    elif args.format == "ids":
+        for p in papers:
+            _out(p.id)
+    else:
+        width = max((len(catalog.label(p)) for p in papers), default=0)
+        for p in papers:
+            _out(f"{catalog.label(p):<{width}}  {p.title}  [{p.id}]")
+        _err(f"{len(papers)} of {len(catalog)} papers")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, repo: Repository) -> int:
+    catalog = _load(repo)
+    text = FORMATS[args.format](catalog)
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+    else:
+        from .catalog.writer import write_atomic
+
+        write_atomic(Path(args.output), text)
+        _err(f"wrote {args.output} ({len(catalog)} papers, {args.format})")
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace, repo: Repository) -> int:
+    from .schema import schema_texts
+
+    texts = schema_texts()
+    if args.out is None:
+        _out(texts["paper.schema.json"].rstrip())
+        return EXIT_OK
+    from .catalog.writer import write_atomic
+
+    for name, text in texts.items():
+        write_atomic(Path(args.out) / name, text)
+    _err(f"wrote {', '.join(texts)} to {args.out}")
+    return EXIT_OK
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="aladin", description="The Aladin Light-Weight-Model-Zoo catalog tools.")
+    parser.add_argument("--version", action="version", version=f"aladin {__version__}")
+    parser.add_argument("--root", type=Path, help="repository to act on (default: the one "
+                        "containing the current directory)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, func: Callable, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    command("check", cmd_check, "validate every catalog file and the zoo registry")
+    p = command("build", cmd_build, "render README.md, schema/ and the website (build/site/)")
+    p.add_argument("--check", action="store_true",
+                   help="only report whether the committed README and schema are stale (exit 1)")
+    p.add_argument("--readme-only", action="store_true", help="skip the website")
+    p = command("serve", cmd_serve, "preview the website, reloading when the catalog changes")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p = command("import", cmd_import, "turn an awesome-list Markdown file into catalog entries")
+    p.add_argument("file", metavar="FILE.md")
+    p.add_argument("--mapping", metavar="MAP.yaml", help="heading → category mapping")
+    p.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    p = command("new", cmd_new, "add a paper: writes catalog/papers/<id>.yaml")
+    for flag, prompt, _required in _NEW_FIELDS:
+        p.add_argument(f"--{flag}", help=prompt)
+    p.add_argument("--month", type=int)
+    p.add_argument("--arxiv", help="arXiv id, e.g. 1811.00250")
+    p.add_argument("--openreview", help="OpenReview forum id")
+    p.add_argument("--pdf", help="PDF URL")
+    p.add_argument("--code", action="append", default=[], help="code repository URL (repeatable)")
+    p.add_argument("--oral", action="store_true")
+    p.add_argument("--spotlight", action="store_true")
+    p.add_argument("--workshop", help="workshop name, for workshop venues")
+    p.add_argument("--tag", action="append", default=[], dest="tags", help="tag (repeatable)")
+    p.add_argument("--dry-run", action="store_true", help="print the entry, write nothing")
+    p = command("list", cmd_list, "list papers, filtered")
+    p.add_argument("--category")
+    p.add_argument("--subcategory")
+    p.add_argument("--year", type=_year_range, help="a year or a range such as 2018-2020")
+    p.add_argument("--venue", help="venue id or alias (NIPS = NeurIPS)")
+    p.add_argument("--has-code", action="store_true")
+    p.add_argument("--has-zoo", action="store_true", help="only papers the zoo implements")
+    p.add_argument("--search", help="words that must all appear in title, authors or id")
+    p.add_argument("--format", choices=("table", "ids", "json"), default="table")
+    p = command("export", cmd_export, "export the catalog as JSON, BibTeX or CSV")
+    p.add_argument("--format", choices=sorted(FORMATS), required=True)
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p = command("schema", cmd_schema, "print the entry JSON Schema, or write all schemas")
+    p.add_argument("--out", help="directory to write paper/taxonomy/venues schemas into")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        repo = Repository(args.root.resolve()) if args.root else find_repository()
+        if args.root and not (repo.catalog / "taxonomy.yaml").is_file():
+            raise RepositoryNotFound(f"{args.root}: no catalog/taxonomy.yaml there")
+        return args.func(args, repo)
+    except (RepositoryNotFound, CommandError, MissingExtraError) as exc:
+        _err(f"aladin: {exc}")
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `aladin list | head`
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
