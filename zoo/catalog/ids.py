@@ -26,8 +26,15 @@ ID_PATTERN = r"^[0-9]{4}-[a-z0-9]+-[a-z0-9]+(?:-[a-z0-9]+)*$"
 _NAME_WORDS = 4
 
 
+# Letters that Unicode does not decompose into an ASCII base letter.
+_TRANSLITERATE = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D",
+                                "ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE",
+                                "'": None, "’": None})
+
+
 def ascii_words(text: str) -> list[str]:
-    """Lowercase ASCII words of ``text`` (accents folded, punctuation dropped)."""
+    """Lowercase ASCII words of ``text`` (accents folded, apostrophes and punctuation dropped)."""
+    text = text.translate(_TRANSLITERATE)
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.findall(r"[a-z0-9]+", folded.lower())
 

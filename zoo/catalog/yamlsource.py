@@ -49,13 +49,13 @@ class _Builder:
 
     def value(self, event: yaml.Event, path: Path_) -> Any:
         field = dotted(path) or "-"
-        if getattr(event, "anchor", None):
-            self.problem(event, field, f"YAML anchors are not allowed (&{event.anchor}); "
-                         "write the value out")
         if isinstance(event, yaml.AliasEvent):
             self.problem(event, field, f"YAML aliases are not allowed (*{event.anchor}); "
                          "write the value out")
             return None
+        if event.anchor:
+            self.problem(event, field, f"YAML anchors are not allowed (&{event.anchor}); "
+                         "write the value out")
         if isinstance(event, yaml.ScalarEvent):
             plain = event.implicit[0] and event.style is None
             return None if plain and event.value in _NULLS else event.value
