@@ -18,3 +18,27 @@ def schema_texts() -> dict[str, str]:
         texts[f"{name}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
     return texts
 
+
+
+def _type_name(prop: dict) -> str:
+    if "$ref" in prop:
+        return "mapping"
+    if "anyOf" in prop:
+        return " or ".join(_type_name(p) for p in prop["anyOf"] if p.get("type") != "null")
+    if "enum" in prop:
+        return " / ".join(str(v) for v in prop["enum"])
+    if prop.get("type") == "array":
+        return f"list of {_type_name(prop.get('items', {}))}"
+    if prop.get("format") == "date":
+        return "date"
+    return str(prop.get("type", "any"))
+
+
+def field_rows() -> list[tuple[str, str, bool, str]]:
+    """(field, type, required, description) for each entry field, for the docs' field table."""
+    schema = Paper.model_json_schema()
+    required = set(schema.get("required", ()))
+    return [
+        (name, _type_name(prop), name in required, prop.get("description", ""))
+        for name, prop in schema["properties"].items()
+    ]

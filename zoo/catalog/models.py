@@ -92,10 +92,12 @@ class Paper(Model):
     id: Annotated[str, StringConstraints(pattern=ID_PATTERN)] = Field(
         description="Equals the file name; see docs for the rule (year-venue-name)."
     )
-    title: Text
+    title: Text = Field(description="Official title, as in the proceedings.")
     authors: list[Text] = Field(default_factory=list, description="In paper order.")
-    year: Annotated[int, AfterValidator(_year)]
-    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    year: Annotated[int, AfterValidator(_year)] = Field(description="Year of publication.")
+    month: Annotated[int, Field(ge=1, le=12)] | None = Field(
+        None, description="Month (1-12); shown for preprints, whose label is year.month."
+    )
     venue: Text = Field(description="A venue id from catalog/venues.yaml, e.g. NeurIPS.")
     workshop: Text | None = Field(None, description="Workshop name, for workshop venues.")
     presentation: Literal["oral", "spotlight"] | None = Field(
@@ -104,11 +106,18 @@ class Paper(Model):
     category: Slug = Field(description="A category id from catalog/taxonomy.yaml.")
     subcategory: Slug | None = Field(None, description="Required when the category has any.")
     also_in: list[Placement] = Field(
-        default_factory=list, description="Further taxonomy positions the paper is listed under."
+        default_factory=list,
+        description="Further positions (category, subcategory) the paper is listed under.",
     )
-    links: Links = Field(default_factory=Links)
-    code: list[CodeRepo] = Field(default_factory=list)
-    tags: list[Slug] = Field(default_factory=list)
+    links: Links = Field(
+        default_factory=Links, description="Keys paper, arxiv, openreview, pdf."
+    )
+    code: list[CodeRepo] = Field(
+        default_factory=list, description="Repositories: url, label, official (true/false)."
+    )
+    tags: list[Slug] = Field(
+        default_factory=list, description="Lowercase keywords, e.g. segmentation."
+    )
     note: Text | None = Field(None, description="Editorial note, e.g. where sources disagree.")
     added: dt.date = Field(description="Date the entry joined the catalog (YYYY-MM-DD).")
 

@@ -16,6 +16,7 @@ import jinja2
 
 from ..catalog import Catalog, Paper
 from ..registry import MethodRecord
+from ..schema import field_rows
 from .markdown import md_text, md_url
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -73,4 +74,5 @@ def render_readme(
         with_zoo=len(known),
         methods=sum(len(v) for v in known.values()),
         years=sorted(years.items()),
+        fields=field_rows(),
     )
