@@ -144,3 +144,26 @@ def test_schema_is_generated_from_the_models(aladin: Run) -> None:
     schema = json.loads(out)
     assert status == 0 and schema["additionalProperties"] is False
     assert {"id", "title", "year", "venue", "category", "added"} <= set(schema["required"])
+
+
+def test_zoo_records_must_name_catalog_papers() -> None:
+    from zoo.catalog import load
+    from zoo.registry import MethodRecord, check_against_catalog
+
+    def record(paper: str, category: str, sub: str | None) -> MethodRecord:
+        return MethodRecord("m", category, sub, paper, "s", "zoo.x", "f", "zoo/x.py", 7)
+
+    catalog = load()
+    assert check_against_catalog(catalog, [record("2019-iclr-snip", "pruning", "unstructured"),
+                                           record("2015-iclr-fitnets", "distillation", None)]) == []
+    problems = check_against_catalog(catalog, [
+        record("2019-iclr-nope", "pruning", "structured"),
+        record("2019-iclr-snip", "pruning", None),
+        record("2015-iclr-fitnets", "distillation", "kd"),
+    ])
+    assert [str(p) for p in problems] == [
+        "zoo/x.py:7: paper: zoo method 'm' names '2019-iclr-nope', which is not in the catalog",
+        "zoo/x.py:7: subcategory: 'None' is not a subcategory of 'pruning' "
+        "(known: structured, unstructured)",
+        "zoo/x.py:7: subcategory: 'kd' is not a subcategory of 'distillation' (known: none)",
+    ]

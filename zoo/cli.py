@@ -20,7 +20,7 @@ from .catalog import Catalog, Paper, collect
 from .catalog.problems import Problem
 from .publish.exports import FORMATS, paper_record
 from .publish.readme import render_readme
-from .registry import MissingExtraError, by_paper, list_methods
+from .registry import MissingExtraError, by_paper, check_against_catalog, list_methods
 from .repo import Repository, RepositoryNotFound, find_repository
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
@@ -41,7 +41,7 @@ def _err(text: str) -> None:
 def _load(repo: Repository) -> Catalog:
     """The valid catalog, or every problem printed and exit 1."""
     catalog, problems = collect(repo.catalog)
-    problems += registry_problems(catalog) if catalog else []
+    problems += check_against_catalog(catalog) if catalog else []
     if problems or catalog is None:
         _report(problems)
         raise SystemExit(EXIT_INVALID)
@@ -54,25 +54,6 @@ def _report(problems: Sequence[Problem]) -> None:
     files = len({p.path for p in problems})
     _err(f"{len(problems)} problem{'s' * (len(problems) != 1)} in {files} "
          f"file{'s' * (files != 1)}")
-
-
-def registry_problems(catalog: Catalog) -> list[Problem]:
-    """The zoo and the catalog agree: every implementation names an existing paper and position."""
-    problems = []
-    subs = {c.id: {s.id for s in c.subcategories} for c in catalog.categories}
-    for m in list_methods():
-        if m.paper not in catalog:
-            problems.append(Problem(m.source, m.line, "paper", f"zoo method '{m.name}' names "
-                                    f"'{m.paper}', which is not in the catalog"))
-        if m.category not in subs:
-            problems.append(Problem(m.source, m.line, "category",
-                                    f"unknown category '{m.category}'"))
-        elif (m.subcategory is None) != (not subs[m.category]) or (
-            m.subcategory is not None and m.subcategory not in subs[m.category]
-        ):
-            problems.append(Problem(m.source, m.line, "subcategory",
-                                    f"'{m.subcategory}' is not a subcategory of '{m.category}'"))
-    return problems
 
 
 # --- check ----------------------------------------------------------------------------------

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 import ast
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+    from .catalog.problems import Problem
 
 __all__ = ["MethodRecord", "MissingExtraError", "get", "list_methods", "register"]
 
@@ -144,3 +149,25 @@ def by_paper() -> dict[str, list[MethodRecord]]:
     for record in _all_records():
         index.setdefault(record.paper, []).append(record)
     return index
+
+
+def check_against_catalog(
+    catalog: Catalog, records: Iterable[MethodRecord] | None = None
+) -> list[Problem]:
+    """Problems where an implementation names a paper or taxonomy position the catalog lacks."""
+    from .catalog.problems import Problem
+
+    subs = {c.id: {s.id for s in c.subcategories} for c in catalog.categories}
+    problems = []
+    for m in list_methods() if records is None else records:
+        if m.paper not in catalog:
+            problems.append(Problem(m.source, m.line, "paper", f"zoo method '{m.name}' names "
+                                    f"'{m.paper}', which is not in the catalog"))
+        if m.category not in subs:
+            problems.append(Problem(m.source, m.line, "category",
+                                    f"unknown category '{m.category}'"))
+        elif (m.subcategory or None) not in (subs[m.category] or {None}):
+            choices = ", ".join(sorted(subs[m.category])) or "none"
+            problems.append(Problem(m.source, m.line, "subcategory", f"'{m.subcategory}' is not "
+                                    f"a subcategory of '{m.category}' (known: {choices})"))
+    return problems
