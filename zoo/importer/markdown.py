@@ -88,7 +88,9 @@ def _closing(text: str, start: int, opening: str, closing: str) -> int:
             if depth == 0:
                 return i
         i += 1
-    raise MarkdownError(f"unclosed '{opening}' at column {start + 1}")
+    snippet = text[start : start + 40] + ("…" if len(text) > start + 40 else "")
+    raise MarkdownError(f"unclosed '{opening}' in '{snippet}' (write a literal bracket as "
+                        f"'\\{opening}')")
 
 
 def read_link(text: str, start: int) -> tuple[str, str, int]:
@@ -147,17 +149,40 @@ _BULLET = re.compile(r"^\s*[-*+]\s+")
 _LABEL = re.compile(
     r"(?P<year>\d{4})(?:\.(?P<month>\d{1,2}))?\s*(?:-\s*(?P<venue>[^\[\]]*?)\s*)?-\s*(?=\[)"
 )
+# Without a link the venue must be one word, so a hyphen in the title cannot pass for a venue.
+_PLAIN_LABEL = re.compile(
+    r"(?P<year>\d{4})(?:\.(?P<month>\d{1,2}))?\s*-\s*(?P<venue>[A-Za-z][A-Za-z0-9]*)\s*-\s*"
+    r"(?=[^\s\[])"
+)
 _LOOKS_LABELLED = re.compile(r"^\s*(?:[-*+]\s+)?\d{4}(?:\.\d{1,2})?\s*-")
+
+
+def _title_end(text: str, start: int) -> int:
+    """End of a link-less title: the first unescaped '[' or a ' · ' annotation."""
+    i = start
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == "[" or text.startswith("·", i):
+            return i
+        i += 1
+    return len(text)
 
 
 def parse_bullet(line_no: int, content: str) -> Listing:
     """The paper of one bullet's content (the text after ``- ``); :class:`MarkdownError` if not."""
     content = content.strip()
     label = _LABEL.match(content)
-    if not label:
+    url: str | None
+    if label:
+        title, url, i = read_link(content, label.end())
+    elif label := _PLAIN_LABEL.match(content):  # a paper without a link, as the README shows it
+        i = _title_end(content, label.end())
+        title, url = clean_text(content[label.end() : i]), None
+    else:
         raise MarkdownError("expected 'YEAR-VENUE-[Title](link)', e.g. "
                             "'2019-CVPRo-[Title](https://…)'; found no year label before '['")
-    title, url, i = read_link(content, label.end())
     if not title:
         raise MarkdownError("empty title")
     code: list[tuple[str, str]] = []
