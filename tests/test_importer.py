@@ -422,3 +422,23 @@ def test_cli_import_exit_codes(tmp_path: Path, empty_catalog: Path, aladin) -> N
     status, out, _ = aladin("--root", root, "import", good)
     assert status == 0 and (empty_catalog / "papers" / "2019-cvpr-example-good-paper.yaml").exists()
     assert_valid(empty_catalog)
+
+
+def test_comments_code_blocks_ordered_lists_and_decorated_headings(
+    tmp_path: Path, empty_catalog: Path
+) -> None:
+    source = write_list(tmp_path, """
+## 🔥 Low-rank decomposition:
+<!-- - 2019-CVPR-[Example Hidden Paper](https://example.org/hidden) -->
+<!--
+- 2019-CVPR-[Example Hidden Paper Two](https://example.org/hidden2)
+-->
+```
+- 2019-CVPR-[Example Quoted Paper](https://example.org/quoted)
+```
+1. 2019-CVPR-[Example Ordered Paper](https://example.org/ordered) <!-- a remark -->
+""")
+    report = import_markdown(source, empty_catalog, added=ADDED)
+
+    assert report.created_ids == ["2019-cvpr-example-ordered-paper"]
+    assert report.problems == [] and report.unmapped == []

@@ -97,6 +97,7 @@ def heading_key(text: str) -> str:
     """How headings are compared: no emphasis, numbering, trailing colon, case or extra spaces."""
     text = clean_text(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text))  # '[Pruning](#pruning)'
     text = re.sub(r"[*_`]", "", text)
+    text = re.sub(r"^[^\w(]+", "", text)  # leading emoji, bullets or dashes: '## 🔥 Pruning'
     text = re.sub(r"^\s*(?:\d+(?:\.\d+)*\.?|[ivx]+\.)\s+", "", text, flags=re.IGNORECASE)
     return " ".join(text.rstrip(" :：").split()).casefold()
 

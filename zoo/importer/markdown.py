@@ -145,7 +145,7 @@ def links_in(text: str) -> list[tuple[str, str]]:
 
 # --- bullets -------------------------------------------------------------------------------------
 
-_BULLET = re.compile(r"^\s*[-*+]\s+")
+_BULLET = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")  # '- ', '* ', '+ ', '1. ', '1) '
 _LABEL = re.compile(
     r"(?P<year>\d{4})(?:\.(?P<month>\d{1,2}))?\s*(?:-\s*(?P<venue>[^\[\]]*?)\s*)?-\s*(?=\[)"
 )
@@ -154,7 +154,7 @@ _PLAIN_LABEL = re.compile(
     r"(?P<year>\d{4})(?:\.(?P<month>\d{1,2}))?\s*-\s*(?P<venue>[A-Za-z][A-Za-z0-9]*)\s*-\s*"
     r"(?=[^\s\[])"
 )
-_LOOKS_LABELLED = re.compile(r"^\s*(?:[-*+]\s+)?\d{4}(?:\.\d{1,2})?\s*-")
+_LOOKS_LABELLED = re.compile(r"^\s*(?:(?:[-*+]|\d{1,3}[.)])\s+)?\d{4}(?:\.\d{1,2})?\s*-")
 
 
 def _title_end(text: str, start: int) -> int:
@@ -336,16 +336,12 @@ def scan(text: str) -> Iterator[Item]:
     Bullets that hold no link and no year label (a table of contents, prose) are not paper lines
     and are skipped; a bullet with a link but no year label is yielded as uncertain, so the caller
     reports it only inside a section that holds papers."""
-    lines = text.splitlines()
-    fenced = False
+    lines = visible_lines(text)
     index = 0
     while index < len(lines):
         line, number = lines[index], index + 1
         index += 1
-        if _FENCE.match(line):
-            fenced = not fenced
-            continue
-        if fenced or not line.strip():
+        if not line.strip():
             continue
         if heading := _HEADING.match(line):
             yield Heading(number, len(heading.group(1)), clean_text(heading.group(2)))
@@ -374,6 +370,31 @@ def scan(text: str) -> Iterator[Item]:
             yield parse_bullet(number, line[bullet.end() :])
         except MarkdownError as exc:
             yield Unparsable(number, str(exc), certain=labelled)
+
+
+def visible_lines(text: str) -> list[str]:
+    """The document's lines with code blocks and HTML comments blanked (numbering kept), so a
+    commented-out or quoted paper line is not imported."""
+    lines, fenced, comment = [], False, False
+    for line in text.splitlines():
+        if _FENCE.match(line) and not comment:
+            fenced = not fenced
+            lines.append("")
+            continue
+        if fenced:
+            lines.append("")
+            continue
+        shown = ""
+        while line:
+            if comment:
+                _, closed, line = line.partition("-->")
+                comment = not closed
+            else:
+                before, opened, line = line.partition("<!--")
+                shown += before
+                comment = bool(opened)
+        lines.append(shown)
+    return lines
 
 
 def _table_rows(lines: list[str], start: int) -> tuple[list[tuple[int, str]], int]:
