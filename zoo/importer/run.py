@@ -164,14 +164,14 @@ class _Importer:
 
     def _listing(self, listing: Listing) -> None:
         position, unmapped, heading_year = self._context()
-        if unmapped is not None:
-            unmapped.lines.append(listing.line)
-            unmapped.placed = unmapped.placed or position is not None
         keys = _paper_keys(listing.title, listing.url, *_ids(listing.url))
         known = next((self.known[k] for k in keys if k in self.known), None)
         if known:
             self.report.skipped.append(rp.Skipped(known, listing.line))
             return
+        if unmapped is not None:
+            unmapped.lines.append(listing.line)
+            unmapped.placed = unmapped.placed or position is not None
         year = listing.year or heading_year
         if year is None:
             self.report.problem(listing.line, rp.UNPARSED, "no year: add a Year column, a year "
