@@ -1,0 +1,72 @@
+"""Pruning: one entry point, :func:`prune`, over every registered pruning method.
+
+Structured methods (``fpgm``, ``l1_norm``, ``taylor``, ``gate_decorator``) physically remove
+channels and return a smaller model that accepts the same inputs and returns the same shape;
+unstructured ones (``snip``, ``magnitude``) return the model with ``torch.nn.utils.prune`` masks.
+The pieces are separate, Torch-Pruning style: an *importance* scores each channel of a group of
+coupled layers (:mod:`zoo.pruning.importance` and one module per paper), the *pruner* ranks the
+scores (:mod:`zoo.pruning.pruner`) and the *surgery* removes the channels through Torch-Pruning's
+dependency graph (:mod:`zoo.pruning.dependency`).
+
+>>> import torch
+>>> import zoo
+>>> from zoo.nets import resnet20
+>>> model, x = resnet20(num_classes=10, in_channels=1), torch.zeros(1, 1, 32, 32)
+>>> small = zoo.prune(model, x, method="l1_norm", pruning_ratio=0.5)
+>>> small(x).shape, sum(p.numel() for p in small.parameters()) < 0.3 * 272_186
+(torch.Size([1, 10]), True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from torch import nn
+
+from ..registry import list_methods
+
+__all__ = ["methods", "prune"]
+
+
+def methods() -> list[str]:
+    """Names of the registered pruning methods."""
+    return [record.name for record in list_methods("pruning")]
+
+
+def prune(
+    model: nn.Module,
+    example_inputs: Any,
+    *,
+    method: str,
+    pruning_ratio: float,
+    ignored_layers: Iterable[nn.Module | str] = (),
+    data: Iterable[Any] | None = None,
+    loss_fn: Any = None,
+    **options: Any,
+) -> nn.Module:
+    """Prune ``model`` with the registered method ``method``; the caller's model is left as is.
+
+    ``example_inputs`` (a tensor, or a tuple of positional inputs) is used to trace the model.
+    ``pruning_ratio`` is the fraction of channels (structured) or weights (unstructured) removed.
+    ``ignored_layers`` (modules or qualified names) are left untouched; the output layer always is.
+    Gradient-based methods (``taylor``, ``gate_decorator``, ``snip``) need ``data``, an iterable
+    of ``(inputs, targets)`` batches, and use ``loss_fn`` (default cross-entropy). ``options`` are
+    method-specific, see each method's module (e.g. ``global_ranking``, ``max_batches``,
+    ``inplace=True`` to modify ``model`` itself).
+    """
+    by_name = {record.name: record for record in list_methods("pruning")}
+    if method not in by_name:
+        raise ValueError(
+            f"unknown pruning method {method!r}; choose one of: {', '.join(sorted(by_name))}"
+        )
+    implementation = by_name[method].obj
+    return implementation(
+        model,
+        example_inputs,
+        pruning_ratio=pruning_ratio,
+        ignored_layers=ignored_layers,
+        data=data,
+        loss_fn=loss_fn,
+        **options,
+    )

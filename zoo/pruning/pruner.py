@@ -1,0 +1,146 @@
+"""Which channels go: ranking importance scores, per layer or across the network.
+
+The pruner is Torch-Pruning's :class:`~torch_pruning.pruner.BasePruner`, configured once here
+for every structured method: it asks the importance for each group's scores, ranks them (within
+each layer, or globally when ``global_ranking``), keeps grouped convolutions consistent (the same
+channels go from every group) and yields the groups to remove. The output layers are always
+ignored, so the pruned model returns what the original returned.
+
+``pruning_ratio`` is the fraction of channels removed: of every layer with per-layer ranking, of
+all prunable channels with global ranking (where ``max_pruning_ratio`` keeps any one layer from
+losing more than that fraction).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import torch
+import torch_pruning as tp
+from torch import nn
+
+from .dependency import ROOT_TYPES, build_graph, example_args, output_layers, remove_channels
+from .importance import ChannelImportance
+
+__all__ = [
+    "CappedImportance",
+    "channel_pruner",
+    "prune_channels",
+    "selected_groups",
+    "working_copy",
+]
+
+
+class CappedImportance(ChannelImportance):
+    """Wraps an importance so that ranking never removes more than ``max_ratio`` of one group:
+    the group's top ``ceil((1 − max_ratio)·C)`` scores become ``+inf``."""
+
+    def __init__(self, importance: Any, max_ratio: float) -> None:
+        self.importance, self.max_ratio = importance, max_ratio
+
+    def __call__(self, group: Any) -> torch.Tensor | None:
+        scores = self.importance(group)
+        if scores is None:
+            return None
+        keep = max(1, math.ceil(len(scores) * (1.0 - self.max_ratio)))
+        capped = scores.clone().float()
+        capped[torch.topk(capped, keep).indices] = math.inf
+        return capped
+
+
+def working_copy(
+    model: nn.Module, ignored_layers: Iterable[nn.Module | str] = (), *, inplace: bool = False
+) -> tuple[nn.Module, list[nn.Module]]:
+    """The model to operate on (the caller's own object only when ``inplace``) and its ignored
+    layers, given as modules of the caller's model or by qualified name (``"layer3.0.conv1"``)."""
+    modules = dict(model.named_modules())
+    names = {id(m): name for name, m in modules.items()}
+    wanted = []
+    for layer in ignored_layers:
+        name = layer if isinstance(layer, str) else names.get(id(layer))
+        if name is None or name not in modules:
+            raise ValueError(f"ignored layer {layer!r} is not a module of the model")
+        wanted.append(name)
+    target = model if inplace else copy.deepcopy(model)
+    twins = dict(target.named_modules())
+    return target, [twins[name] for name in wanted]
+
+
+def channel_pruner(
+    model: nn.Module,
+    example_inputs: Any,
+    importance: Any,
+    *,
+    pruning_ratio: float,
+    ignored_layers: Iterable[nn.Module] = (),
+    global_ranking: bool = False,
+    max_pruning_ratio: float = 0.9,
+    round_to: int | None = None,
+) -> tp.pruner.BasePruner:
+    """A Torch-Pruning pruner over ``model`` that ranks channels by ``importance``."""
+    _check_ratio(pruning_ratio, max_pruning_ratio, global_ranking)
+    if global_ranking:  # per-layer ranking removes exactly ``pruning_ratio`` of each layer anyway
+        importance = CappedImportance(importance, max_pruning_ratio)
+    ignored = list(ignored_layers) + output_layers(build_graph(model, example_inputs))
+    was_training = model.training
+    model.eval()  # the pruner traces the model too
+    try:
+        return tp.pruner.BasePruner(
+            model,
+            example_args(example_inputs),
+            importance=importance,
+            global_pruning=global_ranking,
+            pruning_ratio=pruning_ratio,
+            max_pruning_ratio=max_pruning_ratio,
+            ignored_layers=ignored,
+            round_to=round_to,
+            root_module_types=list(ROOT_TYPES),
+        )
+    finally:
+        model.train(was_training)
+
+
+def selected_groups(pruner: tp.pruner.BasePruner) -> Iterator[Any]:
+    """The groups (with the channels to remove) of one pruning step, built lazily."""
+    return pruner.step(interactive=True) or iter(())
+
+
+def prune_channels(
+    model: nn.Module,
+    example_inputs: Any,
+    importance: Any,
+    *,
+    pruning_ratio: float,
+    ignored_layers: Iterable[nn.Module | str] = (),
+    global_ranking: bool = False,
+    max_pruning_ratio: float = 0.9,
+    round_to: int | None = None,
+    inplace: bool = False,
+) -> nn.Module:
+    """Importance → pruner → surgery: the smaller model (a copy unless ``inplace``)."""
+    model, ignored = working_copy(model, ignored_layers, inplace=inplace)
+    pruner = channel_pruner(
+        model,
+        example_inputs,
+        importance,
+        pruning_ratio=pruning_ratio,
+        ignored_layers=ignored,
+        global_ranking=global_ranking,
+        max_pruning_ratio=max_pruning_ratio,
+        round_to=round_to,
+    )
+    remove_channels(selected_groups(pruner))
+    return model
+
+
+def _check_ratio(pruning_ratio: float, max_pruning_ratio: float, global_ranking: bool) -> None:
+    if not 0.0 <= pruning_ratio < 1.0:
+        raise ValueError(f"pruning_ratio must be in [0, 1), got {pruning_ratio}")
+    if global_ranking and pruning_ratio > max_pruning_ratio:
+        raise ValueError(
+            f"pruning_ratio {pruning_ratio} exceeds max_pruning_ratio {max_pruning_ratio}: "
+            "global ranking could not reach it without emptying layers"
+        )
