@@ -341,9 +341,10 @@ def test_bad_mapping_is_refused_with_the_entry_named(
 ) -> None:
     mapping_file = tmp_path / "map.yaml"
     mapping_file.write_text(text, encoding="utf-8")
-    with pytest.raises(MappingError, match=re.escape(message)):
+    with pytest.raises(MappingError, match=re.escape(message)) as raised:
         import_markdown(write_list(tmp_path, SECTIONS), empty_catalog,
                         mapping=load_mapping(mapping_file))
+    assert str(raised.value).startswith(f"{mapping_file}: ")
     assert list((empty_catalog / "papers").iterdir()) == []
 
 

@@ -48,6 +48,7 @@ class ImportMapping:
     headings: Mapping[str, Position] = field(default_factory=dict)
     types: Mapping[str, Position] = field(default_factory=dict)
     default_subcategory: Mapping[str, str] = field(default_factory=dict)
+    source: str = ""  # the mapping file, named in error messages
 
     def with_defaults(self, defaults: Mapping[str, str]) -> ImportMapping:
         """This mapping with ``defaults`` (category → subcategory) added over its own."""
@@ -88,6 +89,7 @@ def load_mapping(path: Path) -> ImportMapping:
             headings={k: parse_position(v) for k, v in sections["headings"].items()},
             types={k: parse_position(v) for k, v in sections["types"].items()},
             default_subcategory=sections["default_subcategory"],
+            source=str(path),
         )
     except MappingError as exc:
         raise MappingError(f"{path}: {exc}") from exc
@@ -106,6 +108,7 @@ class Resolver:
     """Turns heading and type texts into taxonomy positions."""
 
     def __init__(self, taxonomy: Taxonomy, mapping: ImportMapping) -> None:
+        self.source = f"{mapping.source}: " if mapping.source else ""
         self.subcategories = {c.id: [s.id for s in c.subcategories] for c in taxonomy.categories}
         self.categories: dict[str, str] = {}
         self.within: dict[str, dict[str, str]] = {}
@@ -131,11 +134,11 @@ class Resolver:
     def _check(self, position: Position, where: str) -> Position:
         category, sub = position
         if category not in self.subcategories:
-            raise MappingError(f"{where}: unknown category '{category}' "
+            raise MappingError(f"{self.source}{where}: unknown category '{category}' "
                                f"(known: {', '.join(self.subcategories)})")
         if sub is not None and sub not in self.subcategories[category]:
             known = ", ".join(self.subcategories[category]) or "none"
-            raise MappingError(f"{where}: unknown subcategory '{sub}' of '{category}' "
+            raise MappingError(f"{self.source}{where}: unknown subcategory '{sub}' of '{category}' "
                                f"(known: {known})")
         return category, sub
 
