@@ -97,7 +97,7 @@ def _display(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _url_key(url: str) -> str:
+def url_key(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.netloc.lower().removeprefix('www.')}{parts.path.rstrip('/')}?{parts.query}"
 
@@ -175,7 +175,7 @@ class Checker:
             if paper.links.arxiv:
                 keys.append(("arXiv id", paper.links.arxiv, ("links", "arxiv")))
             if paper.links.paper:
-                keys.append(("paper URL", _url_key(paper.links.paper), ("links", "paper")))
+                keys.append(("paper URL", url_key(paper.links.paper), ("links", "paper")))
             for what, key, loc in keys:
                 other = first.setdefault((what, key), display)
                 if other != display:

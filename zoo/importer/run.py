@@ -19,7 +19,7 @@ from typing import Any
 
 from ..catalog import Catalog, CatalogError, Paper, collect
 from ..catalog.ids import normalise_title, paper_id, unique_id
-from ..catalog.loader import Checker, _url_key, paper_files, parse_model
+from ..catalog.loader import Checker, paper_files, parse_model, url_key
 from ..catalog.writer import dump_paper, write_atomic
 from ..catalog.yamlsource import Document
 from . import report as rp
@@ -357,7 +357,7 @@ def _paper_keys(
     keys = [("title", normalise_title(title))]
     keys += [("arxiv", arxiv)] if arxiv else []
     keys += [("openreview", openreview)] if openreview else []
-    keys += [("url", _url_key(url))] if url else []
+    keys += [("url", url_key(url))] if url else []
     return keys
 
 
