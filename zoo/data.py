@@ -69,10 +69,15 @@ def load_digits(seed: int = 0, *, test_size: float = 0.2, size: int = 8) -> Digi
 
 
 def loaders(
-    split: DigitsSplit, *, batch_size: int = 64, seed: int = 0
+    split: DigitsSplit, *, batch_size: int = 64, seed: int | None = None
 ) -> tuple[DataLoader, DataLoader]:
-    """A shuffled (seeded) training loader and an ordered test loader over ``split``."""
-    generator = torch.Generator().manual_seed(seed)
+    """A shuffled training loader and an ordered test loader over ``split``.
+
+    By default the shuffle draws from PyTorch's global generator, which
+    :func:`zoo.training.train` seeds, so ``train(..., seed=s)`` repeats exactly. With ``seed`` the
+    loader owns a generator: its sequence of shuffles is fixed but continues from call to call.
+    """
+    generator = None if seed is None else torch.Generator().manual_seed(seed)
     train = DataLoader(
         TensorDataset(split.x_train, split.y_train),
         batch_size=batch_size,

@@ -64,7 +64,8 @@ def train(
     """Train ``model`` in place with Adam and a cosine learning-rate decay; return the loss history.
 
     ``parameters`` restricts what is optimised (default: every parameter that requires a grad).
-    ``seed=None`` leaves the generators alone (useful when the caller seeded already).
+    ``seed`` seeds PyTorch's global generator (initialisation, dropout, and the shuffle of loaders
+    without their own generator), so the same seed gives the same run; ``seed=None`` leaves it.
     """
     if seed is not None:
         seed_everything(seed)
