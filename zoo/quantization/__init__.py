@@ -22,6 +22,7 @@ from .dorefa import DoReFaActivationQuantizer, DoReFaWeightQuantizer, dorefa, qu
 from .fake_quant import count_levels, fake_quantize, symmetric_qparams
 from .layers import (
     QuantConv2d,
+    Quantizer,
     QuantLayer,
     QuantLinear,
     default_skip,
@@ -41,6 +42,7 @@ __all__ = [
     "QuantConv2d",
     "QuantLayer",
     "QuantLinear",
+    "Quantizer",
     "RelaxedQuantizer",
     "XnorConv2d",
     "XnorLinear",

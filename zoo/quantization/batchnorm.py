@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .layers import QuantLayer
+from .layers import Quantizer
 
 __all__ = ["recalibrate_batchnorm"]
 
@@ -39,10 +39,9 @@ def recalibrate_batchnorm(model: nn.Module, data: Iterable[tuple[torch.Tensor, A
         return
     saved = [m.momentum for m in norms]
     model.train()
-    for layer in model.modules():
-        if isinstance(layer, QuantLayer):
-            layer.weight_quantizer.eval()
-            layer.input_quantizer.eval()
+    for module in model.modules():
+        if isinstance(module, Quantizer):
+            module.eval()  # deterministic, test-time quantisation
     for norm in norms:
         norm.reset_running_stats()
         norm.momentum = None  # cumulative average over all batches, not an EMA

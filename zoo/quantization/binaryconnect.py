@@ -55,13 +55,13 @@ from torch import nn
 
 from zoo.registry import register
 
-from .layers import QuantLayer, quant_layer, swap_layers
+from .layers import Quantizer, QuantLayer, quant_layer, swap_layers
 from .ste import binary_sign, straight_through
 
 __all__ = ["BinaryConnectQuantizer", "binaryconnect"]
 
 
-class BinaryConnectQuantizer(nn.Module):
+class BinaryConnectQuantizer(Quantizer):
     """Maps a latent weight to ±1, deterministically or (while training) stochastically."""
 
     def __init__(self, stochastic: bool = False) -> None:

@@ -51,7 +51,7 @@ from torch import nn
 from zoo.registry import register
 
 from .fake_quant import fake_quantize
-from .layers import quant_layer, swap_layers
+from .layers import Quantizer, quant_layer, swap_layers
 from .ste import sign_ste
 
 __all__ = ["DoReFaActivationQuantizer", "DoReFaWeightQuantizer", "dorefa", "quantize_k"]
@@ -63,7 +63,7 @@ def quantize_k(r: torch.Tensor, bits: int) -> torch.Tensor:
     return fake_quantize(r, 1.0 / levels, 0, 0, levels)
 
 
-class DoReFaWeightQuantizer(nn.Module):
+class DoReFaWeightQuantizer(Quantizer):
     """``w ↦ 2·quantize_k(tanh(w) / (2 max|tanh w|) + 1/2) - 1``; ``E|w|·sign(w)`` if ``k = 1``."""
 
     def __init__(self, bits: int) -> None:
@@ -83,7 +83,7 @@ class DoReFaWeightQuantizer(nn.Module):
         return f"bits={self.bits}"
 
 
-class DoReFaActivationQuantizer(nn.Module):
+class DoReFaActivationQuantizer(Quantizer):
     """``x ↦ quantize_k(clip(x, 0, 1))``."""
 
     def __init__(self, bits: int) -> None:

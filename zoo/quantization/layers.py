@@ -29,12 +29,21 @@ __all__ = [
     "QuantConv2d",
     "QuantLayer",
     "QuantLinear",
+    "Quantizer",
     "default_skip",
     "quant_layer",
     "quantizable_layers",
     "quantized_weights",
     "swap_layers",
 ]
+
+
+class Quantizer(nn.Module):
+    """Base class of weight and input quantisers: ``forward`` maps a tensor to its quantised value.
+
+    Quantisers may sample while training and must be deterministic in eval mode, which is what a
+    deployed model and :func:`~zoo.quantization.batchnorm.recalibrate_batchnorm` rely on.
+    """
 
 
 class QuantLayer:

@@ -58,12 +58,12 @@ from torch import nn
 from zoo.registry import register
 
 from .fake_quant import fake_quantize
-from .layers import quant_layer, swap_layers
+from .layers import Quantizer, quant_layer, swap_layers
 
 __all__ = ["RelaxedQuantizer", "relaxed_quantization"]
 
 
-class RelaxedQuantizer(nn.Module):
+class RelaxedQuantizer(Quantizer):
     """A learned ``bits``-bit grid: Gumbel-softmax samples while training, rounding at test time.
 
     ``signed=None`` decides from the first tensor seen (signed if it has negative values); the

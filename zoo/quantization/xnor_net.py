@@ -53,13 +53,13 @@ from torch import nn
 
 from zoo.registry import register
 
-from .layers import QuantConv2d, QuantLinear, quant_layer, swap_layers
+from .layers import QuantConv2d, Quantizer, QuantLinear, quant_layer, swap_layers
 from .ste import sign_ste
 
 __all__ = ["XnorConv2d", "XnorLinear", "XnorWeightQuantizer", "xnor_net"]
 
 
-class XnorWeightQuantizer(nn.Module):
+class XnorWeightQuantizer(Quantizer):
     """``W ↦ α_c · sign(W_c)`` per output channel ``c``, ``α_c`` the mean of ``|W_c|``."""
 
     def forward(self, w: torch.Tensor) -> torch.Tensor:
