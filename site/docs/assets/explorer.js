@@ -1,0 +1,305 @@
+/* The Explorer: every paper of papers.json in one table, filtered and sorted in the browser.
+ *
+ * The filter state lives in the URL query (?cat=pruning&from=2018&code=1&sort=year&dir=asc), so
+ * a view can be shared. Catalog strings only ever reach the page through textContent and
+ * option.text; the one URL built here is a paper page's, from its id. Sorted orders are computed
+ * once per column and reused, so a filter change is one linear pass plus 50 rendered rows.
+ */
+(() => {
+  "use strict";
+
+  const root = document.getElementById("aladin-explorer");
+  if (!root) return;
+
+  const PAGE_SIZE = 50;
+  const config = JSON.parse(root.querySelector(".aladin-explorer-config").textContent);
+  const form = root.querySelector(".aladin-filters");
+  const field = (name) => form.elements.namedItem(name);
+  const tbody = root.querySelector("tbody");
+  const countOut = root.querySelector(".aladin-count");
+  const share = root.querySelector(".aladin-share");
+  const pagerInfo = root.querySelector(".aladin-pager__info");
+  const prevButton = root.querySelector("button[name=prev]");
+  const nextButton = root.querySelector("button[name=next]");
+  const headers = [...root.querySelectorAll("th[data-sort]")];
+  const paperUrl = (id) => root.dataset.paperUrl.replace("__ID__", encodeURIComponent(id));
+
+  const zoo = new Set(config.zoo);
+  const categories = new Map(config.categories.map((c, i) => [c.id, { ...c, order: i }]));
+  const venues = new Map(config.venues.map((v) => [v.id, v]));
+  const SORTS = { title: "asc", year: "desc", venue: "asc", category: "asc", added: "desc" };
+  const DEFAULTS = {
+    q: "", cat: "", sub: "", from: "", to: "", venue: "", oral: false, code: false, zoo: false,
+    sort: "", dir: "", page: 1,
+  };
+  let state = { ...DEFAULTS };
+  let rows = [];
+  const orders = new Map(); // "year:desc" -> rows sorted that way
+
+  // --- filter controls ------------------------------------------------------------------------
+
+  function addOption(select, value, text) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.text = text;
+    select.add(option);
+  }
+
+  for (const c of config.categories) addOption(field("cat"), c.id, `${c.en} ${c.zh}`);
+  for (const v of config.venues) addOption(field("venue"), v.id, v.id);
+  if (config.years.length) {
+    const [newest, oldest] = [config.years[0], config.years[config.years.length - 1]];
+    for (const name of ["from", "to"]) {
+      Object.assign(field(name), { min: oldest, max: newest });
+    }
+    field("from").placeholder = oldest;
+    field("to").placeholder = newest;
+  }
+
+  function fillSubcategories() {
+    const select = field("sub");
+    while (select.options.length > 1) select.remove(1);
+    const category = categories.get(state.cat);
+    for (const s of category ? category.subcategories : []) addOption(select, s.id, `${s.en} ${s.zh}`);
+    select.disabled = !category || category.subcategories.length === 0;
+  }
+
+  // --- state <-> URL and form -----------------------------------------------------------------
+
+  const isYear = (text) => /^\d{4}$/.test(text);
+
+  function stateFromUrl() {
+    const params = new URLSearchParams(location.search);
+    const next = { ...DEFAULTS };
+    next.q = params.get("q") || "";
+    next.cat = categories.has(params.get("cat")) ? params.get("cat") : "";
+    const subs = next.cat ? categories.get(next.cat).subcategories.map((s) => s.id) : [];
+    next.sub = subs.includes(params.get("sub")) ? params.get("sub") : "";
+    next.from = isYear(params.get("from") || "") ? params.get("from") : "";
+    next.to = isYear(params.get("to") || "") ? params.get("to") : "";
+    next.venue = venues.has(params.get("venue")) ? params.get("venue") : "";
+    for (const flag of ["oral", "code", "zoo"]) next[flag] = params.get(flag) === "1";
+    next.sort = params.get("sort") in SORTS ? params.get("sort") : "";
+    next.dir = ["asc", "desc"].includes(params.get("dir")) && next.sort ? params.get("dir") : "";
+    next.page = Math.max(1, parseInt(params.get("page"), 10) || 1);
+    return next;
+  }
+
+  function stateToUrl() {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(state)) {
+      if (value === DEFAULTS[key]) continue;
+      params.set(key, value === true ? "1" : String(value));
+    }
+    const query = params.toString();
+    history.replaceState(history.state, "", (query ? `?${query}` : location.pathname) + location.hash);
+    share.href = location.href;
+  }
+
+  function stateToForm() {
+    field("q").value = state.q;
+    field("cat").value = state.cat;
+    fillSubcategories();
+    field("sub").value = state.sub;
+    field("from").value = state.from;
+    field("to").value = state.to;
+    field("venue").value = state.venue;
+    for (const flag of ["oral", "code", "zoo"]) field(flag).checked = state[flag];
+  }
+
+  function stateFromForm() {
+    const cat = field("cat").value;
+    if (cat !== state.cat) {
+      state.cat = cat;
+      fillSubcategories();
+    }
+    state.sub = field("sub").value;
+    state.q = field("q").value;
+    state.from = isYear(field("from").value) ? field("from").value : "";
+    state.to = isYear(field("to").value) ? field("to").value : "";
+    state.venue = field("venue").value;
+    for (const flag of ["oral", "code", "zoo"]) state[flag] = field(flag).checked;
+    state.page = 1;
+  }
+
+  // --- data -----------------------------------------------------------------------------------
+
+  function prepare(papers) {
+    const prepared = papers.map((p) => {
+      const places = [[p.category, p.subcategory], ...p.also_in.map((a) => [a.category, a.subcategory])];
+      const names = places.flatMap(([c, s]) => {
+        const category = categories.get(c);
+        const sub = category && category.subcategories.find((x) => x.id === s);
+        return [category && `${category.en} ${category.zh}`, sub && `${sub.en} ${sub.zh}`];
+      }).filter(Boolean);
+      const venue = venues.get(p.venue);
+      return {
+        paper: p,
+        places,
+        oral: p.presentation === "oral",
+        code: p.code.length > 0,
+        zoo: zoo.has(p.id),
+        categoryOrder: (categories.get(p.category) || { order: 99 }).order,
+        titleKey: p.title.toLowerCase(),
+        text: [p.title, ...p.authors, p.venue, venue ? venue.name : "", p.id, p.label,
+          ...p.tags, ...names].join("\n").toLowerCase(),
+      };
+    });
+    // Reading order (newest year first, then title): the default and every sort's tie-break.
+    prepared.sort((a, b) => b.paper.year - a.paper.year || (b.paper.month || 0) - (a.paper.month || 0)
+      || (a.titleKey < b.titleKey ? -1 : a.titleKey > b.titleKey ? 1 : 0)
+      || (a.paper.id < b.paper.id ? -1 : 1));
+    prepared.forEach((row, i) => { row.rank = i; });
+    return prepared;
+  }
+
+  const KEYS = {
+    title: (r) => r.titleKey,
+    year: (r) => r.paper.year * 100 + (r.paper.month || 0),
+    venue: (r) => r.paper.venue.toLowerCase(),
+    category: (r) => r.categoryOrder,
+    added: (r) => r.paper.added,
+  };
+
+  function ordered() {
+    if (!state.sort) return rows;
+    const dir = state.dir || SORTS[state.sort];
+    const name = `${state.sort}:${dir}`;
+    if (!orders.has(name)) {
+      const key = KEYS[state.sort];
+      const sign = dir === "asc" ? 1 : -1;
+      orders.set(name, [...rows].sort((a, b) => {
+        const x = key(a);
+        const y = key(b);
+        return (x < y ? -sign : x > y ? sign : 0) || a.rank - b.rank;
+      }));
+    }
+    return orders.get(name);
+  }
+
+  function matches() {
+    const words = state.q.toLowerCase().split(/\s+/).filter(Boolean);
+    const from = state.from ? Number(state.from) : -Infinity;
+    const to = state.to ? Number(state.to) : Infinity;
+    return ordered().filter((r) => {
+      const p = r.paper;
+      if (p.year < from || p.year > to) return false;
+      if (state.venue && p.venue !== state.venue) return false;
+      if (state.oral && !r.oral) return false;
+      if (state.code && !r.code) return false;
+      if (state.zoo && !r.zoo) return false;
+      if (state.cat && !r.places.some(([c, s]) => c === state.cat && (!state.sub || s === state.sub))) {
+        return false;
+      }
+      return words.every((w) => r.text.includes(w));
+    });
+  }
+
+  // --- rendering ------------------------------------------------------------------------------
+
+  function cell(tr, text, className) {
+    const td = tr.insertCell();
+    if (text !== undefined) td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  }
+
+  function badge(parent, text, kind) {
+    const span = document.createElement("span");
+    span.className = `aladin-badge aladin-badge--${kind}`;
+    span.textContent = text;
+    parent.append(" ", span);
+  }
+
+  function renderRow(r) {
+    const p = r.paper;
+    const tr = document.createElement("tr");
+    const title = cell(tr, undefined, "aladin-explorer__title");
+    const link = document.createElement("a");
+    link.href = paperUrl(p.id);
+    link.textContent = p.title;
+    title.append(link);
+    if (r.oral) badge(title, "oral", "oral");
+    if (r.code) badge(title, "code", "code");
+    if (r.zoo) badge(title, "zoo", "zoo");
+    if (p.authors.length) {
+      const authors = document.createElement("div");
+      authors.className = "aladin-authors";
+      authors.textContent = p.authors.length > 3 ? `${p.authors.slice(0, 3).join(", ")} et al.` : p.authors.join(", ");
+      title.append(authors);
+    }
+    cell(tr, String(p.year), "aladin-num");
+    cell(tr, p.label, "aladin-label");
+    const category = categories.get(p.category);
+    const sub = category && category.subcategories.find((s) => s.id === p.subcategory);
+    cell(tr, sub ? sub.en : category ? category.en : p.category);
+    cell(tr, p.added);
+    return tr;
+  }
+
+  function render(found) {
+    const pages = Math.max(1, Math.ceil(found.length / PAGE_SIZE));
+    state.page = Math.min(state.page, pages);
+    const start = (state.page - 1) * PAGE_SIZE;
+    const fragment = document.createDocumentFragment();
+    for (const r of found.slice(start, start + PAGE_SIZE)) fragment.append(renderRow(r));
+    tbody.replaceChildren(fragment);
+    countOut.dataset.count = String(found.length);
+    countOut.textContent = found.length === rows.length
+      ? `${rows.length} papers`
+      : `${found.length} of ${rows.length} papers`;
+    pagerInfo.textContent = found.length
+      ? `${start + 1}–${Math.min(start + PAGE_SIZE, found.length)} of ${found.length} · page ${state.page} of ${pages}`
+      : "No paper matches these filters.";
+    prevButton.disabled = state.page <= 1;
+    nextButton.disabled = state.page >= pages;
+    for (const th of headers) {
+      const active = th.dataset.sort === state.sort;
+      th.setAttribute("aria-sort", active ? ((state.dir || SORTS[state.sort]) === "asc" ? "ascending" : "descending") : "none");
+    }
+  }
+
+  function update() {
+    render(matches());
+    stateToUrl();
+    root.dataset.ready = "true";
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+
+  form.addEventListener("input", () => { stateFromForm(); update(); });
+  form.addEventListener("change", () => { stateFromForm(); update(); });
+  field("reset").addEventListener("click", () => {
+    state = { ...DEFAULTS };
+    stateToForm();
+    update();
+  });
+  for (const th of headers) {
+    th.querySelector("button").addEventListener("click", () => {
+      const key = th.dataset.sort;
+      const current = state.dir || SORTS[state.sort];
+      state.dir = key === state.sort ? (current === "asc" ? "desc" : "asc") : SORTS[key];
+      state.sort = key;
+      state.page = 1;
+      update();
+    });
+  }
+  prevButton.addEventListener("click", () => { state.page -= 1; update(); });
+  nextButton.addEventListener("click", () => { state.page += 1; update(); });
+
+  fetch(root.dataset.src)
+    .then((response) => {
+      if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+      return response.json();
+    })
+    .then((data) => {
+      rows = prepare(data.papers);
+      state = stateFromUrl();
+      stateToForm();
+      update();
+    })
+    .catch((error) => {
+      countOut.textContent = `Could not load the papers (${error.message}).`;
+      root.dataset.ready = "error";
+    });
+})();

@@ -1,0 +1,239 @@
+"""The MkDocs hook that turns the catalog into pages (``site/hooks.py`` imports these events).
+
+* ``on_config``: load the catalog (or take the one :func:`pinned` by ``build_site``) and expand
+  the ``categories/index.md`` entry of the nav into the taxonomy, in its order.
+* ``on_files``: add every generated page (papers, categories, venues, years, zoo API) and the
+  downloads (papers.json/.bib/.csv, feed.xml). Only taxonomy pages enter the navigation:
+  listing thousands of paper pages there makes the build quadratic.
+* ``on_page_content``: fill the ``<!-- aladin:NAME -->`` markers of hand-written pages.
+* ``on_post_page``: drop the template's indentation and blank lines (a third of each page).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from ..catalog import Catalog, CatalogError, load
+from ..publish.exports import to_bibtex, to_csv, to_json
+from ..registry import by_paper
+from .apidocs import method_doc
+from .feed import atom_feed
+from .model import SiteModel, category_uri, method_uri, paper_uri, venue_uri, year_uri
+from .pages import PrebuiltPage, Stopwatch, add_page, add_static
+from .render import Renderer, url_of
+
+log = logging.getLogger("mkdocs.hooks.aladin")
+
+CATEGORIES_ENTRY = "categories/index.md"
+# Search ranks a category page above the many papers that mention its name, and a venue's page
+# above papers that merely appeared there.
+SECTION_BOOST, VENUE_BOOST = 10, 3
+_MARKER = re.compile(r"<!--\s*aladin:([a-z-]+)\s*-->")
+_BLOCKS = {"stats", "categories", "years", "newest", "methods", "explorer", "ids"}
+_PRE = re.compile(r"(<pre\b.*?</pre>|<textarea\b.*?</textarea>)", re.S)
+_INDENT = re.compile(r"\n\s+")
+
+
+@dataclass
+class BuildStats:
+    """What the last build did; ``generation_seconds`` is time in this package's code."""
+
+    generation: Stopwatch = field(default_factory=Stopwatch)
+    pages: int = 0
+    papers: int = 0
+
+    @property
+    def generation_seconds(self) -> float:
+        return self.generation.seconds
+
+
+@dataclass
+class _Inputs:
+    catalog: Catalog | None = None  # set by build_site: use this catalog object as it is
+    catalog_root: Path | None = None  # set by serve: reload from here on every rebuild
+
+
+_inputs = _Inputs()
+_state: dict[str, Any] = {}
+last_stats = BuildStats()
+
+
+@contextmanager
+def pinned(catalog: Catalog | None = None, catalog_root: Path | None = None) -> Iterator[None]:
+    """Within the block, builds use ``catalog`` (or the catalog at ``catalog_root``)."""
+    saved = (_inputs.catalog, _inputs.catalog_root)
+    _inputs.catalog, _inputs.catalog_root = catalog, catalog_root
+    try:
+        yield
+    finally:
+        _inputs.catalog, _inputs.catalog_root = saved
+
+
+def _catalog(config: MkDocsConfig) -> Catalog:
+    if _inputs.catalog is not None:
+        return _inputs.catalog
+    root = _inputs.catalog_root or Path(config.config_file_path).resolve().parent.parent / "catalog"
+    try:
+        return load(root)
+    except CatalogError as exc:
+        raise PluginError(f"the catalog at {root} is invalid:\n{exc}") from exc
+
+
+def _text(value: str) -> str:
+    """A plain string made safe for places the theme prints raw (titles, nav, attributes)."""
+    return html.escape(" ".join(value.split()), quote=True)
+
+
+# --- events ---------------------------------------------------------------------------------
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    global last_stats
+    last_stats = BuildStats()
+    with last_stats.generation:
+        catalog = _catalog(config)
+        options = config.extra.get("aladin", {})
+        model = SiteModel(
+            catalog, by_paper(), repo_url=config.repo_url or "",
+            branch=str(options.get("branch", "main")),
+        )
+        _state.update(model=model, renderer=Renderer(model, config.use_directory_urls))
+        config.nav = _expand_nav(config.nav or [], model)
+    return config
+
+
+def on_files(files: Files, config: MkDocsConfig) -> Files:
+    model: SiteModel = _state["model"]
+    renderer: Renderer = _state["renderer"]
+    clock = last_stats.generation
+    catalog = model.catalog
+    with clock:
+        def page(uri: str, title: str, render: Any, *, in_nav: bool = False,
+                 edit_url: str | None = None, **meta: Any) -> None:
+            add_page(files, config, uri, meta={"title": _text(title), **meta}, render=render,
+                     stopwatch=clock, in_nav=in_nav, edit_url=edit_url)
+            last_stats.pages += 1
+
+        for paper in catalog.papers:
+            page(
+                paper_uri(paper.id), paper.title, lambda p=paper: renderer.paper(p),
+                tags=list(paper.tags),
+                description=_text(f"{catalog.label(paper)} · {', '.join(paper.authors[:6])}"),
+                edit_url=model.repo_link("edit", model.entry_path(paper)),
+            )
+        last_stats.papers = len(catalog)
+        page(CATEGORIES_ENTRY, "Categories", renderer.categories, in_nav=True)
+        for section in model.sections:
+            node = section.node
+            page(section.uri, f"{node.en} {node.zh}", lambda s=section: renderer.section(s),
+                 in_nav=True, search={"boost": SECTION_BOOST})
+        page("venues/index.md", "Venues", renderer.venues, in_nav=True)
+        for venue, _ in model.by_venue:
+            page(venue_uri(venue.id), f"{venue.id}: {venue.name}",
+                 lambda v=venue.id: renderer.venue(v), search={"boost": VENUE_BOOST})
+        page("years/index.md", "Years", renderer.years, in_nav=True)
+        for year, _ in model.by_year:
+            page(year_uri(year), f"Papers of {year}", lambda y=year: renderer.year(y))
+        page("api/index.md", "Zoo API reference", renderer.api_index, in_nav=True)
+        for record in model.all_methods:
+            doc = method_doc(record)
+            page(method_uri(record.name), f"{record.name}: {record.summary}",
+                 lambda r=record, d=doc: renderer.method(r, d))
+
+        add_static(files, config, "papers.json", to_json(catalog))
+        add_static(files, config, "papers.bib", to_bibtex(catalog))
+        add_static(files, config, "papers.csv", to_csv(catalog))
+        site_url = config.site_url or ""
+        add_static(files, config, "feed.xml", atom_feed(
+            catalog, site_url, lambda pid: site_url + url_of(paper_uri(pid),
+                                                             config.use_directory_urls),
+            title=config.site_name,
+        ))
+    return files
+
+
+def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if isinstance(page, PrebuiltPage) or "aladin:" not in html_text:
+        return html_text
+    renderer: Renderer = _state["renderer"]
+
+    def block(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in _BLOCKS:
+            log.warning(f"{page.file.src_uri}: unknown marker <!-- aladin:{name} --> "
+                        f"(known: {', '.join(sorted(_BLOCKS))})")
+            return match.group(0)
+        extra = {"config": _explorer_config(renderer.model)} if name == "explorer" else {}
+        return renderer.block(name, page.file.src_uri, **extra)
+
+    with last_stats.generation:
+        return _MARKER.sub(block, html_text)
+
+
+def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
+    with last_stats.generation:
+        return minify(output)
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def minify(page_html: str) -> str:
+    """Collapse the indentation and blank lines the theme leaves, except inside <pre>."""
+    parts = _PRE.split(page_html)
+    # Odd parts are <pre>/<textarea> elements: whitespace there is content.
+    return "".join(p if i % 2 else _INDENT.sub("\n", p) for i, p in enumerate(parts))
+
+
+def _expand_nav(nav: list[Any], model: SiteModel) -> list[Any]:
+    """Replace the ``categories/index.md`` entry with the taxonomy tree."""
+    def tree(title: str) -> dict[str, list[Any]]:
+        items: list[Any] = [CATEGORIES_ENTRY]
+        for cat in model.catalog.categories:
+            if cat.subcategories:
+                children = [category_uri(cat.id)]
+                children += [category_uri(cat.id, s.id) for s in cat.subcategories]
+                items.append({_text(f"{cat.en} {cat.zh}"): children})
+            else:
+                items.append(category_uri(cat.id))
+        return {title: items}
+
+    out: list[Any] = []
+    for item in nav:
+        if isinstance(item, dict):
+            ((title, value),) = item.items()
+            if value == CATEGORIES_ENTRY:
+                out.append(tree(title))
+            elif isinstance(value, list):
+                out.append({title: _expand_nav(value, model)})
+            else:
+                out.append(item)
+        else:
+            out.append(tree("Categories") if item == CATEGORIES_ENTRY else item)
+    return out
+
+
+def _explorer_config(model: SiteModel) -> dict[str, Any]:
+    """What the explorer needs besides papers.json: names for the filters and the zoo index."""
+    catalog = model.catalog
+    return {
+        "categories": [
+            {"id": c.id, "en": c.en, "zh": c.zh,
+             "subcategories": [{"id": s.id, "en": s.en, "zh": s.zh} for s in c.subcategories]}
+            for c in catalog.categories
+        ],
+        "venues": [{"id": v.id, "name": v.name} for v, _ in model.by_venue],
+        "years": [y for y, _ in model.by_year],
+        "zoo": sorted(model.methods_by_paper),
+        "total": len(catalog),
+    }

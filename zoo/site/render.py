@@ -1,0 +1,194 @@
+"""HTML for the generated pages, from Jinja2 templates with autoescaping.
+
+Generated pages skip Markdown entirely: every catalog string reaches the page through Jinja2's
+HTML autoescape (titles, names, attributes) or ``tojson`` (data in ``<script>`` elements), and
+links come only from :func:`zoo.site.model.is_http_url`-checked URLs or from the site's own
+paths. That keeps one escaping rule for the whole site and makes a 10,000-page build cheap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..catalog import Paper
+from ..publish.exports import bibtex_entry
+from ..registry import MethodRecord
+from .apidocs import MethodDoc
+from .model import (
+    Section,
+    SiteModel,
+    category_uri,
+    is_http_url,
+    method_uri,
+    paper_uri,
+    venue_uri,
+    year_uri,
+)
+
+_TEMPLATES = Path(__file__).parent / "templates"
+TocToken = dict[str, Any]
+
+
+def url_of(uri: str, directory_urls: bool = True) -> str:
+    """The site URL MkDocs gives ``uri``: ``papers/x.md`` -> ``papers/x/``; other files keep it."""
+    if not uri.endswith(".md"):
+        return uri
+    stem = uri.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        stem = stem.removesuffix("index")
+        return stem if directory_urls else f"{stem}index.html"
+    return f"{stem}/" if directory_urls else f"{stem}.html"
+
+
+def root_prefix(page_url: str) -> str:
+    """Relative path from the page at ``page_url`` back to the site root."""
+    return "../" * page_url.count("/")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(_TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        paper_uri=paper_uri, category_uri=category_uri, venue_uri=venue_uri, year_uri=year_uri,
+        method_uri=method_uri, is_http_url=is_http_url,
+    )
+    env.filters.update(authors=short_authors, bibtex=lambda p, c: bibtex_entry(p, c))
+    return env
+
+
+def short_authors(authors: list[str], limit: int = 3) -> str:
+    if len(authors) <= limit:
+        return ", ".join(authors)
+    return ", ".join(authors[:limit]) + " et al."
+
+
+def paper_links(paper: Paper) -> list[tuple[str, str]]:
+    """(label, url) for every place to read the paper; http(s) only."""
+    links = paper.links
+    candidates = [
+        ("Paper", links.paper), ("arXiv", links.arxiv_url), ("OpenReview", links.openreview_url),
+        ("PDF", links.pdf),
+    ]
+    seen: set[str] = set()
+    out = []
+    for label, url in candidates:
+        if url and is_http_url(url) and url not in seen:
+            seen.add(url)
+            out.append((label, url))
+    return out
+
+
+@dataclass
+class Renderer:
+    """Renders generated pages for one build; ``directory_urls`` mirrors MkDocs' setting."""
+
+    model: SiteModel
+    directory_urls: bool = True
+
+    def _href_factory(self, page_uri: str) -> Callable[[str], str]:
+        base = root_prefix(url_of(page_uri, self.directory_urls))
+
+        def href(uri: str) -> str:
+            return (base + url_of(uri, self.directory_urls)) or "./"
+
+        return href
+
+    def render(self, template: str, page_uri: str, **context: Any) -> str:
+        href = self._href_factory(page_uri)
+        return environment().get_template(template).render(
+            model=self.model, catalog=self.model.catalog, href=href, **context
+        )
+
+    # --- generated pages: (html, toc) --------------------------------------------------------
+
+    def paper(self, paper: Paper) -> tuple[str, list[TocToken]]:
+        methods = self.model.methods(paper)
+        related = self.model.related(paper)
+        html = self.render(
+            "paper.html", paper_uri(paper.id), paper=paper, links=paper_links(paper),
+            names=self.model.names(paper), methods=methods, related=related,
+            venue=self.model.catalog.venue(paper.venue),
+            label=self.model.catalog.label(paper),
+            edit_url=self.model.repo_link("edit", self.model.entry_path(paper)),
+            view_url=self.model.repo_link("blob", self.model.entry_path(paper)),
+        )
+        toc = [("links", "Links")]
+        toc += [("code", "Code")] if paper.code else []
+        toc += [("zoo", "Zoo implementation")] if methods else []
+        toc += [("bibtex", "BibTeX")]
+        toc += [("related", "Related papers")] if related else []
+        return html, tokens(toc)
+
+    def section(self, section: Section) -> tuple[str, list[TocToken]]:
+        cat = section.category
+        subs = [self.model.section(cat.id, s.id) for s in cat.subcategories]
+        methods = [
+            m for m in self.model.all_methods
+            if m.category == section.category.id
+            and (section.sub is None or m.subcategory == section.sub.id)
+        ]
+        html = self.render(
+            "section.html", section.uri, section=section, subs=subs if not section.sub else [],
+            methods=methods,
+        )
+        toc = [("zoo", "Zoo implementations")] if methods else []
+        if section.sub is None and subs:
+            toc += [(s.sub.id, s.sub.en) for s in subs if s.papers]
+        else:
+            toc += [("papers", "Papers")]
+        return html, tokens(toc)
+
+    def categories(self) -> tuple[str, list[TocToken]]:
+        uri = "categories/index.md"
+        return self.render("categories.html", uri, sections=self.model.sections), []
+
+    def venues(self) -> tuple[str, list[TocToken]]:
+        return self.render("venues.html", "venues/index.md"), []
+
+    def venue(self, venue_id: str) -> tuple[str, list[TocToken]]:
+        venue, papers = next((v, ps) for v, ps in self.model.by_venue if v.id == venue_id)
+        html = self.render("venue.html", venue_uri(venue.id), venue=venue, papers=papers)
+        return html, []
+
+    def years(self) -> tuple[str, list[TocToken]]:
+        return self.render("years.html", "years/index.md"), []
+
+    def year(self, year: int) -> tuple[str, list[TocToken]]:
+        papers = next(ps for y, ps in self.model.by_year if y == year)
+        return self.render("year.html", year_uri(year), year=year, papers=papers), []
+
+    def api_index(self) -> tuple[str, list[TocToken]]:
+        return self.render("api_index.html", "api/index.md"), []
+
+    def method(self, record: MethodRecord, doc: MethodDoc) -> tuple[str, list[TocToken]]:
+        catalog = self.model.catalog
+        paper = catalog.paper(record.paper) if record.paper in catalog else None
+        html = self.render(
+            "api_method.html", method_uri(record.name), record=record, doc=doc, paper=paper,
+            source_url=self.model.repo_link("blob", record.source, record.line),
+        )
+        return html, []
+
+    # --- blocks placed into hand-written pages at <!-- aladin:NAME --> markers -----------------
+
+    def block(self, name: str, page_uri: str, **context: Any) -> str:
+        return self.render(f"blocks/{name}.html", page_uri, today=dt.date.today(), **context)
+
+
+def tokens(entries: list[tuple[str, str]]) -> list[TocToken]:
+    """MkDocs TOC tokens for level-2 headings; names are HTML (Material prints them raw)."""
+    escape = jinja2.utils.markupsafe.escape
+    return [{"level": 2, "id": i, "name": str(escape(n)), "children": []} for i, n in entries]
