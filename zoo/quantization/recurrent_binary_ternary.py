@@ -35,7 +35,9 @@ scikit-learn's digits (hidden size 64, 15 epochs of Adam at 1e-2, classifier hea
 measured with the deterministic rule): binary 98.3 %, ternary 98.9 %, the same network in float
 98.9 % test accuracy; stochastic training then BN re-estimation gave 97.5 % / 98.6 %. The test
 (``tests/zoo/test_quantization.py``) trains fewer epochs and asserts floors. The recurrent weights
-need 1 (binary) or 2 (ternary) bits instead of 32.
+need 1 (binary) or 2 (ternary) bits instead of 32. The paper's point shows even here: with
+``batch_norm=False`` (hidden size 48, 10 epochs) the binary LSTM reached 76 % and the ternary
+77 %, against 96 % and 97 % with the batch-normalised products (float without BN: 90 %).
 
 Deviations from the paper
 -------------------------
@@ -126,7 +128,9 @@ class BinaryTernaryLSTM(nn.Module):
     """A single-layer, batch-first LSTM with binary, ternary (or float) ``W_x`` and ``W_h``.
 
     ``forward(x)`` takes ``(batch, time, input_size)`` and returns ``(outputs, (h_T, c_T))``
-    like ``nn.LSTM(batch_first=True)``, without an initial state argument (zeros).
+    like ``nn.LSTM(batch_first=True)``, without an initial state argument (zeros). ``mode`` is
+    ``"binary"``, ``"ternary"`` or ``"float"``; ``stochastic`` samples the weights while
+    training; ``batch_norm=False`` drops the normalisation (the ablation the paper argues from).
     """
 
     def __init__(
@@ -137,6 +141,7 @@ class BinaryTernaryLSTM(nn.Module):
         mode: Mode = "binary",
         stochastic: bool = False,
         max_steps: int = 64,
+        batch_norm: bool = True,
     ) -> None:
         super().__init__()
         self.input_size, self.hidden_size = input_size, hidden_size
@@ -156,6 +161,7 @@ class BinaryTernaryLSTM(nn.Module):
         self.norm_ih = _StepNorm(gates, max_steps, gain=0.1, shift=False)
         self.norm_hh = _StepNorm(gates, max_steps, gain=0.1, shift=False)
         self.norm_c = _StepNorm(hidden_size, max_steps, gain=0.1, shift=True)  # BN(c; φ_c, γ_c)
+        self.batch_norm = batch_norm  # False: the plain quantised LSTM the paper improves on
 
     def quantized_weights(self) -> dict[str, torch.Tensor]:
         """The deterministic (test-time) ``weight_ih`` and ``weight_hh``."""
@@ -178,12 +184,15 @@ class BinaryTernaryLSTM(nn.Module):
         x_products = x @ w_ih.T  # (batch, time, 4H): all input products in one matrix multiply
         outputs = []
         for t in range(steps):
-            gates = self.norm_ih(x_products[:, t], t) + self.bias
-            if t > 0:  # h_0 = 0, whose product has no statistics worth normalising
-                gates = gates + self.norm_hh(h @ w_hh.T, t)
+            if self.batch_norm:
+                gates = self.norm_ih(x_products[:, t], t) + self.bias
+                if t > 0:  # h_0 = 0, whose product has no statistics worth normalising
+                    gates = gates + self.norm_hh(h @ w_hh.T, t)
+            else:
+                gates = x_products[:, t] + h @ w_hh.T + self.bias
             i, f, g, o = gates.chunk(4, dim=1)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h = torch.sigmoid(o) * torch.tanh(self.norm_c(c, t))
+            h = torch.sigmoid(o) * torch.tanh(self.norm_c(c, t) if self.batch_norm else c)
             outputs.append(h)
         return torch.stack(outputs, dim=1), (h, c)
 

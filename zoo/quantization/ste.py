@@ -23,8 +23,13 @@ __all__ = ["binary_sign", "sign_ste", "straight_through"]
 
 
 def straight_through(forward: torch.Tensor, backward: torch.Tensor) -> torch.Tensor:
-    """``forward``'s values with ``backward``'s gradient: ``b + (f - b).detach()``."""
-    return backward + (forward - backward).detach()
+    """``forward``'s values with ``backward``'s gradient.
+
+    Written ``f + (b - b.detach())`` rather than the common ``b + (f - b).detach()``: ``b - b`` is
+    exactly zero, so the result equals ``f`` bit for bit and a binary layer holds exactly two
+    values, where the common form leaves rounding residue of the latent weight.
+    """
+    return forward.detach() + (backward - backward.detach())
 
 
 def binary_sign(x: torch.Tensor) -> torch.Tensor:
