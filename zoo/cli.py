@@ -1,4 +1,5 @@
-"""``aladin``: check, build, serve, import, add, list and export the catalog.
+"""``aladin``: check, build, serve, import, add, list and export the catalog; check its links and
+enrich its code links with GitHub data.
 
 Every command acts on the repository containing the current directory (or ``--root DIR``), never
 on the copy the package was installed from. Library code raises; only this module prints and
@@ -12,16 +13,21 @@ import datetime as dt
 import difflib
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
-from .catalog import Catalog, Paper, collect
+from .catalog import Catalog, Paper, Venue, collect
 from .catalog.problems import Problem
 from .publish.exports import FORMATS, paper_record
 from .publish.readme import render_readme
 from .registry import MissingExtraError, by_paper, check_against_catalog, list_methods
 from .repo import Repository, RepositoryNotFound, find_repository
+
+if TYPE_CHECKING:
+    from .network.metadata import Metadata
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -156,8 +162,10 @@ _NEW_FIELDS = (  # flag, prompt, required
 )
 
 
-def _ask(args: argparse.Namespace, catalog: Catalog) -> None:
-    """Fill missing required flags by prompting, or fail listing them when not interactive."""
+def _ask(args: argparse.Namespace, catalog: Catalog,
+         suggested: dict[str, str] | None = None) -> None:
+    """Fill missing required flags by prompting (offering ``suggested`` values as defaults), or
+    fail listing them when not interactive."""
     missing = [f for f, _, required in _NEW_FIELDS if required and not getattr(args, f)]
     if not missing:
         return
@@ -169,15 +177,77 @@ def _ask(args: argparse.Namespace, catalog: Catalog) -> None:
         for c in catalog.categories))
     for flag, prompt, _required in _NEW_FIELDS:
         if not getattr(args, flag):
-            setattr(args, flag, input(f"{prompt}: ").strip() or None)
+            default = (suggested or {}).get(flag)
+            answer = input(f"{prompt}{f' [{default}]' if default else ''}: ").strip()
+            setattr(args, flag, answer or default or None)
+
+
+def _duplicate_id(args: argparse.Namespace, catalog: Catalog) -> str | None:
+    """Normalise --arxiv/--openreview (an arxiv.org or openreview.net --url counts as its id);
+    the problem line when a paper with that id is already in the catalog."""
+    from .network.metadata import identify
+
+    try:
+        ids = identify(args.arxiv, args.openreview, args.url)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    args.arxiv, args.openreview = ids.arxiv, ids.openreview
+    for paper in catalog:
+        if ids.arxiv and paper.links.arxiv == ids.arxiv:
+            return (f"links.arxiv: duplicate paper: same arXiv id as "
+                    f"{catalog.sources[paper.id]}")
+        if ids.openreview and paper.links.openreview == ids.openreview:
+            return (f"links.openreview: duplicate paper: same OpenReview id as "
+                    f"{catalog.sources[paper.id]}")
+    return None
+
+
+def _fetch(args: argparse.Namespace) -> Metadata | None:
+    """Fill title, authors and year from arXiv or OpenReview when any is missing."""
+    from .network.http import NetworkError
+    from .network.metadata import PaperIds, lookup
+
+    ids = PaperIds(args.arxiv, args.openreview)
+    if not ids or (args.title and args.authors and args.year):
+        return None
+    try:
+        meta = lookup(ids)
+    except NetworkError as exc:
+        raise CommandError(f"{exc}; nothing written (give --title, --authors and --year to "
+                           "add the paper without fetching)") from None
+    _err(f"{meta.source}: {meta.title} — {', '.join(meta.authors) or 'no authors listed'}"
+         f"{f' ({meta.year})' if meta.year else ''}")
+    args.title = args.title or meta.title
+    args.authors = args.authors or "; ".join(meta.authors) or None
+    if not args.year and meta.year:
+        args.year = str(meta.year)
+    return meta
+
+
+def _venue(catalog: Catalog, name: str | None) -> Venue | None:
+    venues = {a.casefold(): v for v in catalog.venue_table.venues for a in (v.id, *v.aliases)}
+    return venues.get(str(name or "").casefold())
 
 
 def cmd_new(args: argparse.Namespace, repo: Repository) -> int:
     from .catalog.ids import paper_id, unique_id
     from .catalog.newentry import build_entry
+    from .network.metadata import suggest_venue
 
     catalog = _load(repo)
-    _ask(args, catalog)
+    if duplicate := _duplicate_id(args, catalog):
+        _out(duplicate)  # refused before any network request
+        return EXIT_INVALID
+    year_given = bool(args.year)
+    meta = _fetch(args)
+    venue = suggest_venue(meta.venue_hint, catalog.venue_table) if meta else None
+    _ask(args, catalog, {"venue": venue} if venue else None)
+    preprint = (found := _venue(catalog, args.venue)) is not None and found.kind == "preprint"
+    if meta and meta.month and not args.month and preprint:
+        args.month = meta.month  # a preprint's label shows year.month
+    if meta and not year_given and not preprint and meta.source.startswith("arXiv"):
+        _err(f"note: {args.year} is the year of the first arXiv version; pass --year if "
+             f"{args.venue} published the paper later")
     paper, problems = build_entry(vars(args), catalog, added=dt.date.today(),
                                   make_id=lambda year, venue, title: unique_id(
                                       paper_id(year, venue, title), set(catalog.sources)))
@@ -194,6 +264,117 @@ def cmd_new(args: argparse.Namespace, repo: Repository) -> int:
         return EXIT_OK
     write_atomic(path, text)
     _out(f"wrote {path.relative_to(repo.root)}; now run `aladin check` and `aladin build`")
+    return EXIT_OK
+
+
+# --- check-links and enrich -----------------------------------------------------------------
+
+def _progress(label: str) -> Callable[..., None] | None:
+    """A one-line counter on a terminal's stderr; nothing when stderr is a pipe or a log."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, *_: object) -> None:
+        sys.stderr.write(f"\r{label} {done}/{total}" + ("\n" if done == total else ""))
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_check_links(args: argparse.Namespace, repo: Repository) -> int:
+    from .network.http import HttpSettings
+    from .network.links import PERMANENT, LinkCache, LinkChecker, catalog_links
+
+    catalog = _load(repo)
+    if unknown := [p for p in args.papers if p not in catalog]:
+        raise CommandError(f"not in the catalog: {', '.join(unknown)}")
+    refs = catalog_links(catalog, args.papers or None)
+    cache = None if args.no_cache else LinkCache(repo.root / ".aladin-cache" / "links.json")
+    checker = LinkChecker(HttpSettings(read_timeout=args.timeout), workers=args.workers,
+                          cache=cache)
+    start = time.monotonic()
+    results = checker.check_all([r.url for r in refs],
+                                progress=None if args.json else _progress("checking links"))
+    elapsed = time.monotonic() - start
+    counts = {state: sum(r.state == state for r in results.values())
+              for state in ("ok", "moved", "dead", "unverified")}
+    cached = sum(r.cached for r in results.values())
+    if args.json:
+        places: dict[str, list[dict]] = {}
+        for ref in refs:
+            places.setdefault(ref.url, []).append(
+                {"path": ref.path, "line": ref.line, "field": ref.field, "paper": ref.paper})
+        _out(json.dumps({
+            "summary": {"links": len(results), "cached": cached, **counts},
+            "links": [{**r.to_json(), "where": places[url]} for url, r in results.items()],
+        }, ensure_ascii=False, indent=1))
+    else:
+        order = {"dead": 0, "moved": 1, "unverified": 2}
+        rows = []
+        for ref in sorted(refs, key=lambda r: (order.get(results[r.url].state, 3), r.path,
+                                               r.line)):
+            result = results[ref.url]
+            if result.state == "ok":
+                continue
+            status = next((h.status for h in result.chain if h.status in PERMANENT),
+                          result.status) if result.state == "moved" else result.status
+            url = f"{ref.url} → {result.final_url}" if result.state == "moved" else ref.url
+            note = "" if result.state == "moved" else f"  ({result.message})"
+            rows.append((result.state, str(status or "-"), f"{ref.path}:{ref.line} {ref.field}",
+                         url + note))
+        if rows:
+            widths = [max(len(row[i]) for row in rows) for i in range(3)]
+            for row in rows:
+                _out("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
+                     + "  " + row[3])
+    _err(f"{len(results)} links checked in {elapsed:.1f} s ({cached} from the cache): "
+         + ", ".join(f"{n} {state}" for state, n in counts.items()))
+    return EXIT_INVALID if counts["dead"] else EXIT_OK
+
+
+def cmd_enrich(args: argparse.Namespace, repo: Repository) -> int:
+    from .catalog.writer import write_atomic
+    from .network.enrichment import (
+        EnrichmentError,
+        dump_enrichment,
+        enrichment_path,
+        load_enrichment,
+    )
+    from .network.github import enrich, merged
+    from .network.links import catalog_links
+
+    catalog = _load(repo)
+    refs = [r for r in catalog_links(catalog) if r.field.startswith("code[")]
+    try:
+        old = load_enrichment(repo.catalog)
+    except EnrichmentError as exc:
+        _err(f"{exc}; starting afresh")
+        old = {}
+    result = enrich([r.url for r in refs], progress=_progress("asking GitHub"))
+    if result.failed and not result.repos:
+        raise CommandError(f"{next(iter(result.failed.values()))}; nothing written")
+    first = {r.url: r for r in reversed(refs)}  # the first place each URL is written
+    for url, why in sorted({**result.gone, **result.failed}.items(),
+                           key=lambda item: (first[item[0]].path, first[item[0]].line)):
+        ref = first[url]
+        _out(f"{ref.path}:{ref.line}: {ref.field}: {why}")
+    data = merged(old, result, first)
+    text = dump_enrichment(data)
+    path = enrichment_path(repo.catalog)
+    if args.dry_run:
+        _out(text.rstrip())
+    elif not path.is_file() or path.read_text(encoding="utf-8") != text:
+        write_atomic(path, text)
+    fresh = list(result.repos.values())
+    _err(f"{len({i.full_name for i in fresh})} repositories fetched "
+         f"({sum(i.archived for i in fresh)} archived, "
+         f"{sum(i.stale and not i.archived for i in fresh)} without a push for two years), "
+         f"{len(result.skipped)} code links not on GitHub"
+         + ("" if args.dry_run else
+            f"; wrote {path.relative_to(repo.root)}, now run `aladin build`"))
+    if result.stopped:
+        raise CommandError(f"{result.stopped}; stopped with {len(result.unfetched)} code links "
+                           "not asked (their earlier data is kept)")
     return EXIT_OK
 
 
@@ -309,8 +490,10 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, prompt, _required in _NEW_FIELDS:
         p.add_argument(f"--{flag}", help=prompt)
     p.add_argument("--month", type=int)
-    p.add_argument("--arxiv", help="arXiv id, e.g. 1811.00250")
-    p.add_argument("--openreview", help="OpenReview forum id")
+    p.add_argument("--arxiv", help="arXiv id or URL, e.g. 1811.00250; fetches title, authors "
+                   "and year when they are not given")
+    p.add_argument("--openreview", help="OpenReview forum id or URL; fetches like --arxiv when "
+                   "there is no arXiv id")
     p.add_argument("--pdf", help="PDF URL")
     p.add_argument("--code", action="append", default=[], help="code repository URL (repeatable)")
     p.add_argument("--oral", action="store_true")
@@ -318,6 +501,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workshop", help="workshop name, for workshop venues")
     p.add_argument("--tag", action="append", default=[], dest="tags", help="tag (repeatable)")
     p.add_argument("--dry-run", action="store_true", help="print the entry, write nothing")
+    p = command("check-links", cmd_check_links,
+                "check every URL in the catalog; exit 1 when any is dead")
+    p.add_argument("papers", nargs="*", metavar="ID", help="only these papers' links")
+    p.add_argument("--json", action="store_true", help="every result as JSON on standard output")
+    p.add_argument("--no-cache", action="store_true",
+                   help="ignore the day-long cache in .aladin-cache/")
+    p.add_argument("--workers", type=int, default=8, help="requests in flight (default 8)")
+    p.add_argument("--timeout", type=float, default=15.0,
+                   help="seconds to wait for an answer (default 15)")
+    p = command("enrich", cmd_enrich, "fetch GitHub stars, last push, archived flag and licence "
+                "of the code links into catalog/enrichment/github.json (GITHUB_TOKEN if set)")
+    p.add_argument("--dry-run", action="store_true", help="print the data, write nothing")
     p = command("list", cmd_list, "list papers, filtered")
     p.add_argument("--category")
     p.add_argument("--subcategory")

@@ -18,7 +18,7 @@ from zoo.network.http import (
     request,
 )
 
-from .conftest import FAST, sequence
+from .answers import FAST, sequence
 
 
 def test_server_error_then_success_is_retried(server: HTTPServer) -> None:

@@ -14,7 +14,7 @@ from werkzeug import Request, Response
 from zoo.catalog import load
 from zoo.network.links import LinkCache, LinkChecker, catalog_links
 
-from .conftest import FAST, sequence
+from .answers import FAST, sequence
 
 
 def redirect(target: str, status: int = 301) -> Response:

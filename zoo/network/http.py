@@ -59,7 +59,8 @@ class HttpSettings:
 
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    retries: int = 3  # attempts after the first, for each kind of failure
+    retries: int = 3  # attempts after the first: timeouts, 429 and 5xx answers
+    connect_retries: int = 1  # a refused connection or failed DNS look-up rarely heals in seconds
     backoff: float = 0.5  # seconds; doubles per consecutive failure (urllib3's formula)
     max_backoff: float = 10.0
     max_retry_after: float = 30.0  # a longer Retry-After is reported, not waited for
@@ -119,7 +120,7 @@ class _Session(requests.Session):
 def make_retry(settings: HttpSettings) -> BoundedRetry:
     return BoundedRetry(
         total=settings.retries,
-        connect=settings.retries,
+        connect=min(settings.connect_retries, settings.retries),
         read=settings.retries,
         status=settings.retries,
         other=0,

@@ -3,7 +3,9 @@
 Each paper line keeps the seed's format, ``- 2019-CVPRo-[Title](link) [[Code](link)]``, so the
 list stays familiar and ``aladin import`` can read it back. Within a section papers follow
 :func:`zoo.catalog.reading_order` (newest year first, then title). A paper with a zoo
-implementation gets `` · [zoo: `name`](zoo/…/module.py#L12)`` after its code links.
+implementation gets `` · [zoo: `name`](zoo/…/module.py#L12)`` after its code links, and a GitHub
+repository that ``aladin enrich`` has data for gets `` · ★1.2k`` (flagged ``archived`` or with its
+last push when stale) — annotations after the links, which ``aladin import`` skips.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import jinja2
 
 from ..catalog import Catalog, Paper
+from ..network.enrichment import RepoInfo, load_enrichment
 from ..registry import MethodRecord
 from ..schema import field_rows
 from .markdown import md_text, md_url
@@ -36,13 +39,18 @@ def _environment() -> jinja2.Environment:
 
 
 def paper_line(
-    paper: Paper, catalog: Catalog, methods: Sequence[MethodRecord] = ()
+    paper: Paper, catalog: Catalog, methods: Sequence[MethodRecord] = (),
+    repos: Mapping[str, RepoInfo] | None = None,
 ) -> str:
-    """One awesome-list line for ``paper``."""
+    """One awesome-list line for ``paper``; ``repos`` is the enrichment data by code URL."""
     title = md_text(paper.title)
     link = paper.links.best
     line = f"- {catalog.label(paper)}-" + (f"[{title}]({md_url(link)})" if link else title)
     line += "".join(f" [[{md_text(c.label)}]({md_url(c.url)})]" for c in paper.code)
+    enriched = [(c, repos[c.url]) for c in paper.code if repos and c.url in repos]
+    # With several repositories the label says which one the stars belong to.
+    line += "".join(f" · {md_text(c.label) + ' ' if len(paper.code) > 1 else ''}{info.note()}"
+                    for c, info in enriched)
     line += "".join(f" · [zoo: `{m.name}`]({m.source}#L{m.line})" for m in methods)
     return line
 
@@ -56,10 +64,11 @@ def render_readme(
 
         methods_by_paper = by_paper()
     known = {k: v for k, v in methods_by_paper.items() if k in catalog}
+    repos = load_enrichment(catalog.root)
 
     def lines(category: str, sub: str | None = None) -> list[str]:
         return [
-            paper_line(p, catalog, known.get(p.id, ()))
+            paper_line(p, catalog, known.get(p.id, ()), repos)
             for p in catalog.section(category, sub)
             if any(pl.category == category and pl.subcategory == sub for pl in p.placements)
         ]
