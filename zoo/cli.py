@@ -299,6 +299,9 @@ def cmd_check_links(args: argparse.Namespace, repo: Repository) -> int:
     counts = {state: sum(r.state == state for r in results.values())
               for state in ("ok", "moved", "dead", "unverified")}
     cached = sum(r.cached for r in results.values())
+    if results and counts["unverified"] == len(results):
+        reason = next(iter(results.values())).message
+        raise CommandError(f"could not verify any of the {len(results)} links (first: {reason})")
     if args.json:
         places: dict[str, list[dict]] = {}
         for ref in refs:

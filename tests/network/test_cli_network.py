@@ -173,6 +173,17 @@ def test_check_links_reports_dead_and_moved_with_file_and_line(repo: Path, aladi
         "aladin: not in the catalog: no-such-paper")
 
 
+def test_check_links_offline_is_an_error_not_a_pass(repo: Path, aladin: Run, server: HTTPServer,
+                                                    closed_port: int) -> None:
+    paper = add_local_paper(repo, server)
+    path = repo / "catalog/papers" / f"{paper}.yaml"
+    path.write_text(path.read_text().replace(f":{server.port}/", f":{closed_port}/"))
+    status, out, err = aladin("--root", repo, "check-links", "--no-cache", paper)
+    assert status == 1 and out == ""
+    assert err.strip() == (f"aladin: could not verify any of the 3 links (first: cannot connect "
+                           f"to 127.0.0.1:{closed_port} (offline?))")
+
+
 def test_enrich_writes_the_data_file_and_the_readme_shows_it(
         repo: Path, aladin: Run, server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GITHUB_TOKEN", raising=False)
