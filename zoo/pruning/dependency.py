@@ -12,7 +12,9 @@ need:
   pruned model returns the same shape);
 * :func:`members` — the parameterised layers of a group and which root channel each of their
   channels belongs to (what importance scores are computed from);
-* :func:`remove_channels` — the surgery: physically remove the selected channels of every group;
+* :class:`Cut` — the channels chosen in one group, named by the group's root layer; a list of
+  cuts is a pruning *plan*, independent of what is then done with it:
+* :func:`remove_channels` — the surgery: physically remove the planned channels;
 * :func:`mask_channels` — the soft alternative: zero them in place (weights, biases and the BN
   affine parameters), which gives exactly the output of the physically pruned model.
 
@@ -22,7 +24,7 @@ convolutions, squeeze-excite products and Linear heads all come from the traced 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,6 +36,7 @@ from torch.nn.modules.conv import _ConvNd
 
 __all__ = [
     "ROOT_TYPES",
+    "Cut",
     "Member",
     "build_graph",
     "example_args",
@@ -113,23 +116,48 @@ def members(group: Any, roles: Sequence[Role] = ("producer", "norm", "consumer")
     return found
 
 
-def remove_channels(groups: Iterable[Any]) -> None:
-    """Physically remove the channels of each group (consume a lazy generator: later groups are
-    built after earlier ones changed the shapes, which concatenations need)."""
-    for group in groups:
+@dataclass(frozen=True)
+class Cut:
+    """Remove channels ``idxs`` of ``root`` (with ``pruning_fn``) and everything coupled to them."""
+
+    root: nn.Module
+    pruning_fn: Callable[..., Any]
+    idxs: tuple[int, ...]
+
+    @classmethod
+    def of(cls, group: Any) -> Cut:
+        """The cut a Torch-Pruning group describes."""
+        dep, idxs = group[0]
+        return cls(dep.target.module, dep.handler, tuple(int(i) for i in idxs))
+
+    def group(self, graph: tp.DependencyGraph) -> Any:
+        """The coupled layers of this cut, built on the graph as it is now."""
+        return graph.get_pruning_group(self.root, self.pruning_fn, list(self.idxs))
+
+
+def remove_channels(graph: tp.DependencyGraph, cuts: Iterable[Cut]) -> None:
+    """Physically remove the planned channels. Each group is built just before it is removed, so
+    index maps through concatenations see the shapes left by the earlier cuts."""
+    for cut in cuts:
+        group = cut.group(graph)
+        if not graph.check_pruning_group(group):
+            raise ValueError(f"cut would remove every channel of {type(cut.root).__name__}")
         group.prune()
 
 
 @torch.no_grad()
-def mask_channels(groups: Iterable[Any]) -> None:
-    """Zero the channels of each group in place instead of removing them.
+def mask_channels(graph: tp.DependencyGraph, cuts: Iterable[Cut], *, inputs: bool = True) -> None:
+    """Zero the planned channels in place instead of removing them.
 
     Output channels are zeroed in every producer *and* in the BatchNorm's weight and bias — BN of a
-    zero input is ``β − γ·μ/σ``, not zero — and input channels are zeroed in every consumer, so the
-    masked model computes what the pruned one does even after activations with ``f(0) ≠ 0``.
+    zero input is ``β − γ·μ/σ``, not zero. That alone (``inputs=False``, the "soft pruning" FPGM
+    trains with) reproduces the pruned model whenever the activations map 0 to 0 (ReLU, ReLU6,
+    hard-swish, a gate's product). With ``inputs=True`` the consumers' weights that read the
+    channels are zeroed as well, which makes it exact after any activation.
     """
-    for group in groups:
-        for member in members(group):
+    roles: tuple[Role, ...] = ("producer", "norm", "consumer") if inputs else ("producer", "norm")
+    for cut in cuts:
+        for member in members(cut.group(graph), roles=roles):
             _zero(member)
 
 

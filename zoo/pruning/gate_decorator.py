@@ -53,7 +53,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 from ..registry import register
 from .dependency import ROOT_TYPES, Member, members, remove_channels
 from .importance import ChannelImportance, LossFn, gradient_passes, require_data, root_size
-from .pruner import channel_pruner, selected_groups, working_copy
+from .pruner import channel_pruner, plan, working_copy
 
 __all__ = ["GateImportance", "Gates", "gate_decorator"]
 
@@ -186,7 +186,7 @@ def gate_decorator(
     sparsity: float = 1e-3,
     lr: float = 1e-2,
     global_ranking: bool = True,
-    max_pruning_ratio: float = 0.9,
+    max_pruning_ratio: float = 0.75,
     round_to: int | None = None,
     inplace: bool = False,
 ) -> nn.Module:
@@ -211,6 +211,7 @@ def gate_decorator(
     importance.scores = tick(
         model, gates, data, loss_fn, epochs=tick_epochs, sparsity=sparsity, lr=lr
     )
+    cuts = plan(pruner)  # ranks by Θ, changes nothing yet
     gates.fold_and_remove()  # before surgery: the gates' channel maps refer to the unpruned model
-    remove_channels(selected_groups(pruner))
+    remove_channels(pruner.DG, cuts)
     return model

@@ -7,29 +7,38 @@ channels go from every group) and yields the groups to remove. The output layers
 ignored, so the pruned model returns what the original returned.
 
 ``pruning_ratio`` is the fraction of channels removed: of every layer with per-layer ranking, of
-all prunable channels with global ranking (where ``max_pruning_ratio`` keeps any one layer from
-losing more than that fraction).
+all prunable channels with global ranking — where ``max_pruning_ratio`` (default 0.75) keeps any
+one layer from losing more than that fraction. Without that cap, global Taylor scores on the digits
+CNN took 58 of the last convolution's 64 channels and the net recovered unreliably (94–98 %
+instead of 99 %+ after the same fine-tune).
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import torch
 import torch_pruning as tp
 from torch import nn
 
-from .dependency import ROOT_TYPES, build_graph, example_args, output_layers, remove_channels
+from .dependency import (
+    ROOT_TYPES,
+    Cut,
+    build_graph,
+    example_args,
+    output_layers,
+    remove_channels,
+)
 from .importance import ChannelImportance
 
 __all__ = [
     "CappedImportance",
     "channel_pruner",
+    "plan",
     "prune_channels",
-    "selected_groups",
     "working_copy",
 ]
 
@@ -77,7 +86,7 @@ def channel_pruner(
     pruning_ratio: float,
     ignored_layers: Iterable[nn.Module] = (),
     global_ranking: bool = False,
-    max_pruning_ratio: float = 0.9,
+    max_pruning_ratio: float = 0.75,
     round_to: int | None = None,
 ) -> tp.pruner.BasePruner:
     """A Torch-Pruning pruner over ``model`` that ranks channels by ``importance``."""
@@ -103,9 +112,9 @@ def channel_pruner(
         model.train(was_training)
 
 
-def selected_groups(pruner: tp.pruner.BasePruner) -> Iterator[Any]:
-    """The groups (with the channels to remove) of one pruning step, built lazily."""
-    return pruner.step(interactive=True) or iter(())
+def plan(pruner: tp.pruner.BasePruner) -> list[Cut]:
+    """Score and rank once: the cuts of one pruning step, nothing changed yet."""
+    return [Cut.of(group) for group in pruner.step(interactive=True) or ()]
 
 
 def prune_channels(
@@ -116,7 +125,7 @@ def prune_channels(
     pruning_ratio: float,
     ignored_layers: Iterable[nn.Module | str] = (),
     global_ranking: bool = False,
-    max_pruning_ratio: float = 0.9,
+    max_pruning_ratio: float = 0.75,
     round_to: int | None = None,
     inplace: bool = False,
 ) -> nn.Module:
@@ -132,7 +141,7 @@ def prune_channels(
         max_pruning_ratio=max_pruning_ratio,
         round_to=round_to,
     )
-    remove_channels(selected_groups(pruner))
+    remove_channels(pruner.DG, plan(pruner))
     return model
 
 

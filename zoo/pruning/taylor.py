@@ -124,7 +124,7 @@ def taylor(
     """Score channels on up to ``max_batches`` batches of ``data``, remove the lowest globally.
 
     ``pruning_ratio`` is the fraction of all prunable channels removed (no layer loses more than
-    ``max_pruning_ratio``, default 0.9). Other ``options`` go to
+    ``max_pruning_ratio``, default 0.75). Other ``options`` go to
     :func:`zoo.pruning.pruner.prune_channels`.
     """
     require_data("taylor", data)

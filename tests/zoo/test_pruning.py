@@ -1,0 +1,418 @@
+"""Pruning: what each paper claims, with floors; the surgery on architectures users bring.
+
+Structured methods at ``pruning_ratio=0.5`` must cut FLOPs by at least 40 % and, after a short
+fine-tune, stay within 2 points of the baseline; masked output must equal pruned output; our
+FPGM / L1 / Taylor scores must match Torch-Pruning's importance classes where definitions match.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import itertools
+
+import pytest
+import torch
+import torch.nn.functional as F
+import torch_pruning as tp
+from torch import nn
+
+import zoo
+from zoo.metrics import accuracy, count_flops, count_parameters
+from zoo.nets import resnet20
+from zoo.pruning.dependency import (
+    ROOT_TYPES,
+    Cut,
+    build_graph,
+    mask_channels,
+    members,
+    output_layers,
+    remove_channels,
+)
+from zoo.pruning.fpgm import FPGMImportance
+from zoo.pruning.gate_decorator import Gates, tick
+from zoo.pruning.importance import gradient_passes
+from zoo.pruning.l1_norm import L1NormImportance
+from zoo.pruning.masks import apply_masks, make_permanent, prunable_weights, sparsity
+from zoo.pruning.pruner import channel_pruner, plan
+from zoo.pruning.taylor import TaylorImportance
+from zoo.training import fine_tune, seed_everything, train
+
+STRUCTURED = ["fpgm", "l1_norm", "taylor", "gate_decorator"]
+X = torch.zeros(1, 1, 8, 8)  # example input: one 8×8 digit
+
+
+# --- architectures a user might bring ---------------------------------------------------------
+
+
+class SqueezeExcite(nn.Module):
+    def __init__(self, channels: int, reduction: int = 4) -> None:
+        super().__init__()
+        self.reduce = nn.Conv2d(channels, channels // reduction, 1)
+        self.expand = nn.Conv2d(channels // reduction, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        gate = torch.sigmoid(self.expand(torch.relu(self.reduce(x.mean((2, 3), keepdim=True)))))
+        return x * gate  # couples x's channels with the expand conv's outputs
+
+
+class UserNet(nn.Module):
+    """Conv–BN–ReLU stem; depthwise-separable block with squeeze-excite; residual block of grouped
+    1×1 convolutions; two concatenated branches; a two-layer Linear head."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stem = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU()
+        )
+        self.depthwise = nn.Sequential(
+            nn.Conv2d(16, 16, 3, padding=1, groups=16, bias=False), nn.BatchNorm2d(16), nn.ReLU6()
+        )
+        self.se = SqueezeExcite(16)
+        self.pointwise = nn.Sequential(
+            nn.Conv2d(16, 32, 1, bias=False), nn.BatchNorm2d(32), nn.Hardswish()
+        )
+        self.grouped = nn.Sequential(
+            nn.Conv2d(32, 32, 1, groups=4, bias=False),
+            nn.BatchNorm2d(32),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 1, groups=4, bias=False),
+            nn.BatchNorm2d(32),
+        )
+        self.branch3 = nn.Conv2d(32, 16, 3, padding=1)
+        self.branch1 = nn.Conv2d(32, 16, 1)
+        self.merge = nn.BatchNorm2d(32)
+        self.head = nn.Sequential(nn.Linear(32, 24), nn.ReLU(), nn.Linear(24, 10))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.pointwise(self.se(self.depthwise(self.stem(x))))
+        x = torch.relu(x + self.grouped(x))  # residual addition
+        x = torch.relu(self.merge(torch.cat([self.branch3(x), self.branch1(x)], dim=1)))
+        return self.head(x.mean((2, 3)))
+
+
+def user_net() -> nn.Module:
+    return UserNet()
+
+
+def small_resnet() -> nn.Module:
+    return resnet20(num_classes=10, in_channels=1, width=8)
+
+
+ARCHITECTURES = {"user_net": user_net, "resnet20": small_resnet}
+
+
+def randomize_batchnorm(model: nn.Module, seed: int = 0) -> nn.Module:
+    """Non-trivial BN statistics and affine parameters, so that a forgotten BN bias shows."""
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.running_mean.copy_(torch.rand(m.num_features, generator=gen) * 2 - 1)
+                m.running_var.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+                m.weight.copy_(torch.rand(m.num_features, generator=gen) + 0.5)
+                m.bias.copy_(torch.rand(m.num_features, generator=gen) * 2 - 1)
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def few_batches(digits_loaders) -> list[tuple[torch.Tensor, torch.Tensor]]:
+    """Four training batches, for the gradient-based criteria."""
+    torch.manual_seed(0)
+    return list(itertools.islice(iter(digits_loaders[0]), 4))
+
+
+# --- the papers' claims on the trained digits CNN -----------------------------------------------
+
+
+@pytest.mark.parametrize("method", STRUCTURED)
+def test_half_the_channels_cut_flops_and_fine_tune_recovers(
+    method, trained_cnn, digits_loaders
+) -> None:
+    train_data, test_data = digits_loaders
+    model = trained_cnn.model()
+    before = copy.deepcopy(model.state_dict())
+    seed_everything(0)  # the gradient-based scores read shuffled batches
+    pruned = zoo.prune(model, X, method=method, pruning_ratio=0.5, data=train_data)
+
+    assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())  # a copy
+    assert pruned(torch.zeros(5, 1, 8, 8)).shape == (5, 10)  # same inputs, same outputs
+    assert count_flops(pruned, X) <= 0.6 * count_flops(model, X)
+    assert count_parameters(pruned) < 0.6 * count_parameters(model)
+    fine_tune(pruned, train_data, epochs=5, seed=0)
+    assert accuracy(pruned, test_data) >= trained_cnn.accuracy - 0.02
+
+
+def test_fpgm_removes_the_redundant_filter_l1_removes_the_weak_one() -> None:
+    """FPGM's point: a filter at the geometric median is replaceable even with a large norm."""
+    center = torch.tensor([3.0, 3.0, 0.0, 0.0])
+    unit = torch.eye(4)
+    filters = torch.stack(
+        [
+            center + unit[0],
+            center - unit[0],
+            center + unit[1],
+            center - unit[1],  # a cluster
+            center,  # its geometric median: redundant, but not small
+            0.5 * unit[2],
+        ]  # small but unlike any other
+    )
+    model = nn.Sequential(nn.Conv2d(1, 6, 2, bias=False), nn.ReLU(), nn.Conv2d(6, 2, 1))
+    with torch.no_grad():
+        model[0].weight.copy_(filters.view(6, 1, 2, 2))
+    x = torch.zeros(1, 1, 4, 4)
+
+    def removed(method: str) -> int:
+        kept = zoo.prune(model, x, method=method, pruning_ratio=0.1)[0].weight.view(-1, 4)
+        (gone,) = [i for i in range(6) if not any(torch.equal(filters[i], k) for k in kept)]
+        return gone
+
+    assert removed("fpgm") == 4  # the median
+    assert removed("l1_norm") == 5  # the smallest norm
+
+
+def test_taylor_scores_rank_channels_like_their_true_loss_change(trained_cnn, few_batches) -> None:
+    """The paper's check: Spearman correlation with the oracle (loss change when removed)."""
+    model = trained_cnn.model().eval()
+    graph = build_graph(model, X)
+    groups = list(
+        graph.get_all_groups(ignored_layers=output_layers(graph), root_module_types=ROOT_TYPES)
+    )
+    scores = {}
+    for criterion in ("bn", "weight"):
+        importance = TaylorImportance(criterion)
+        for _ in gradient_passes(model, few_batches):
+            importance.accumulate(model)
+        scores[criterion] = torch.cat([importance(g) for g in groups])
+
+    def losses() -> torch.Tensor:
+        with torch.no_grad():
+            return torch.stack([F.cross_entropy(model(x), y) for x, y in few_batches])
+
+    reference, oracle = losses(), []
+    for group in groups:
+        (bn,) = [m.module for m in members(group, roles=("norm",))]
+        for c in range(bn.num_features):
+            saved = bn.weight.data[c].clone(), bn.bias.data[c].clone()
+            bn.weight.data[c] = bn.bias.data[c] = 0.0  # the channel's output is now zero
+            oracle.append(((losses() - reference) ** 2).mean())
+            bn.weight.data[c], bn.bias.data[c] = saved
+    oracle = torch.stack(oracle)
+
+    def spearman(a: torch.Tensor, b: torch.Tensor) -> float:
+        ranks = torch.stack([a.argsort().argsort(), b.argsort().argsort()]).float()
+        return float(torch.corrcoef(ranks)[0, 1])
+
+    assert len(oracle) == 16 + 32 + 64
+    assert spearman(scores["bn"], oracle) >= 0.85  # measured 0.97 across all three layers
+    assert spearman(scores["weight"], oracle) >= 0.6  # measured 0.82
+
+
+def test_gate_decorator_gates_fold_exactly_and_tick_sparsifies(few_batches) -> None:
+    model = randomize_batchnorm(user_net())
+    x = few_batches[0][0]
+    plain = model(x)
+    pruner = channel_pruner(model, X, lambda group: None, pruning_ratio=0.5, global_ranking=True)
+    gates = Gates(pruner)
+    assert torch.allclose(model(x), plain)  # φ = 1: the decorated model is the same function
+    scores = tick(model, gates, few_batches, None, epochs=3, sparsity=0.05, lr=0.05)
+    assert set(scores) == set(gates.phis)
+    assert all(scores[root].shape == phi.shape for root, phi in gates.phis.items())
+    gate_values = torch.cat(gates.parameters()).detach()
+    assert float(gate_values.abs().mean()) < 0.9  # the L1 penalty pushed the gates down
+    gated = model(x)
+    assert not torch.allclose(gated, plain, atol=1e-3)
+    gates.fold_and_remove()
+    assert torch.allclose(model(x), gated, atol=1e-5)  # folded into BN / conv, hooks gone
+
+
+def test_snip_at_initialisation_trains_as_well_as_dense_and_beats_random(
+    digits_loaders, fresh_cnn
+) -> None:
+    train_data, test_data = digits_loaders
+    dense = fresh_cnn(1)
+    sparse = zoo.prune(dense, X, method="snip", pruning_ratio=0.8, data=train_data)
+    sites = prunable_weights(sparse)
+    assert sparsity(sites) == pytest.approx(0.8, abs=1e-4)  # exactly κ connections kept
+    for model in (dense, sparse):  # same initialisation, same recipe
+        train(model, train_data, epochs=8, seed=0)
+    assert sparsity(prunable_weights(sparse)) == pytest.approx(0.8, abs=1e-4)  # masks hold
+    assert accuracy(sparse, test_data) >= accuracy(dense, test_data) - 0.02  # 98.9 vs 99.7 %
+
+    extreme = {}
+    for kind in ("snip", "random"):
+        model = fresh_cnn(1)
+        if kind == "snip":
+            model = zoo.prune(model, X, method="snip", pruning_ratio=0.98, data=train_data)
+        else:
+            sites = prunable_weights(model)
+            gen = torch.Generator().manual_seed(0)
+            masks = [(torch.rand(m.weight.shape, generator=gen) >= 0.98).float() for m, _ in sites]
+            apply_masks(sites, masks)
+        train(model, train_data, epochs=8, seed=0)
+        extreme[kind] = accuracy(model, test_data)
+    assert extreme["snip"] >= extreme["random"] + 0.2, extreme  # measured 0.68 vs 0.18
+
+
+def test_magnitude_pruning_keeps_the_largest_weights_and_retrains(
+    trained_cnn, digits_loaders
+) -> None:
+    train_data, test_data = digits_loaders
+    model = trained_cnn.model()
+    sparse = zoo.prune(model, None, method="magnitude", pruning_ratio=0.8)
+    sites = prunable_weights(sparse)
+    assert sparsity(sites) == pytest.approx(0.8, abs=1e-3)
+    originals = torch.cat([m.weight.detach().flatten() for m, _ in prunable_weights(model)])
+    masks = torch.cat([m.weight_mask.flatten() for m, _ in sites]).bool()
+    assert originals[masks].abs().min() >= originals[~masks].abs().max()  # one global threshold
+    fine_tune(sparse, train_data, epochs=5, seed=0)
+    assert accuracy(sparse, test_data) >= trained_cnn.accuracy - 0.02
+
+    rounds = zoo.prune(
+        model, None, method="magnitude", pruning_ratio=0.9, iterations=3, data=train_data
+    )
+    assert sparsity(prunable_weights(rounds)) == pytest.approx(0.9, abs=2e-3)
+    fine_tune(rounds, train_data, epochs=5, seed=0)
+    assert accuracy(rounds, test_data) >= trained_cnn.accuracy - 0.02
+    permanent = make_permanent(rounds)
+    assert not any(k.endswith(("_orig", "_mask")) for k in permanent.state_dict())
+    assert sparsity(prunable_weights(permanent)) == pytest.approx(0.9, abs=2e-3)
+
+
+# --- surgery on any reasonable CNN --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+@pytest.mark.parametrize("method", STRUCTURED)
+def test_structured_methods_prune_user_architectures(method, architecture, few_batches) -> None:
+    model = randomize_batchnorm(ARCHITECTURES[architecture]())
+    x = few_batches[0][0]
+    pruned = zoo.prune(model, X, method=method, pruning_ratio=0.5, data=few_batches)
+    assert pruned(x).shape == model(x).shape
+    assert count_flops(pruned, X) < 0.7 * count_flops(model, X)
+    convs = [m for m in pruned.modules() if isinstance(m, nn.Conv2d)]
+    assert all(m.out_channels >= 1 and m.in_channels % m.groups == 0 for m in convs)
+    if architecture == "user_net":
+        assert pruned.depthwise[0].groups == pruned.depthwise[0].out_channels  # still depthwise
+        assert pruned.grouped[0].groups == 4 and pruned.grouped[0].in_channels % 4 == 0
+        assert pruned.head[0].out_features < 24  # the hidden Linear is pruned, the output not
+        assert pruned.head[2].out_features == 10
+
+
+IMPORTANCES = {
+    "l1_norm": (L1NormImportance, False),
+    "fpgm": (FPGMImportance, True),  # also exercise global ranking
+    "taylor": (lambda: TaylorImportance("weight"), True),
+}
+
+
+def _twins(cuts: list[Cut], model: nn.Module, copied: nn.Module) -> list[Cut]:
+    """The same cuts on a deep copy of ``model``."""
+    names = {id(m): n for n, m in model.named_modules()}
+    twins = dict(copied.named_modules())
+    return [dataclasses.replace(c, root=twins[names[id(c.root)]]) for c in cuts]
+
+
+@pytest.mark.parametrize("architecture", [*ARCHITECTURES, "digits_cnn"])
+@pytest.mark.parametrize("criterion", IMPORTANCES)
+def test_masked_output_equals_pruned_output(criterion, architecture, few_batches, fresh_cnn):
+    make = ARCHITECTURES.get(architecture, fresh_cnn)
+    model = randomize_batchnorm(make())
+    factory, global_ranking = IMPORTANCES[criterion]
+    importance = factory()
+    if isinstance(importance, TaylorImportance):
+        for _ in gradient_passes(model, few_batches):
+            importance.accumulate(model)
+    x = few_batches[0][0]
+    pruner = channel_pruner(model, X, importance, pruning_ratio=0.5, global_ranking=global_ranking)
+    cuts = plan(pruner)
+    assert cuts
+
+    unmasked = model(x)
+    control = copy.deepcopy(model)  # zero only the filters: BN's bias still leaks through
+    control_graph = build_graph(control, X)
+    with torch.no_grad():
+        for cut in _twins(cuts, model, control):
+            for member in members(cut.group(control_graph), roles=("producer",)):
+                member.module.weight[member.idxs] = 0.0
+
+    both_sides = copy.deepcopy(model)
+    mask_channels(build_graph(both_sides, X), _twins(cuts, model, both_sides), inputs=True)
+    mask_channels(pruner.DG, cuts, inputs=False)  # outputs only: filters, biases, BN γ and β
+    masked = model(x)
+    remove_channels(pruner.DG, cuts)
+    pruned = model(x)
+    assert torch.allclose(masked, pruned, atol=1e-5)
+    assert torch.allclose(both_sides(x), pruned, atol=1e-5)
+    assert not torch.allclose(masked, unmasked, atol=1e-3)
+    assert not torch.allclose(control(x), pruned, atol=1e-3)  # forgetting BN is caught
+
+
+def test_cross_check_scores_against_torch_pruning(trained_cnn, few_batches) -> None:
+    """Same definitions, same numbers: L1 = ‖W‖₁ of the root conv's filters; FPGM = summed
+    distances (Torch-Pruning takes |W|, so compared on non-negative weights); Taylor with the
+    "weight" criterion on one batch = Torch-Pruning's multivariable Taylor score, squared."""
+    model = trained_cnn.model().eval()
+    graph = build_graph(model, X)
+    groups = list(
+        graph.get_all_groups(ignored_layers=output_layers(graph), root_module_types=ROOT_TYPES)
+    )
+    assert len(groups) == 3
+    theirs_l1 = tp.importance.GroupMagnitudeImportance(
+        p=1, group_reduction="first", normalizer=None
+    )
+    for group in groups:
+        assert torch.allclose(L1NormImportance()(group), theirs_l1(group), rtol=1e-5)
+
+    inputs, targets = few_batches[0]
+    model.zero_grad()
+    F.cross_entropy(model(inputs), targets).backward()
+    ours_taylor = TaylorImportance("weight")
+    ours_taylor.accumulate(model)
+    theirs_taylor = tp.importance.TaylorImportance(
+        group_reduction="first", normalizer=None, multivariable=True
+    )
+    for group in groups:
+        assert torch.allclose(ours_taylor(group), theirs_taylor(group) ** 2, rtol=1e-4, atol=1e-12)
+
+    with torch.no_grad():
+        for p in model.parameters():
+            p.abs_()
+    theirs_fpgm = tp.importance.FPGMImportance(p=1, group_reduction="first", normalizer=None)
+    for group in groups:
+        assert torch.allclose(FPGMImportance()(group), theirs_fpgm(group), rtol=1e-5)
+
+
+# --- the entry point ----------------------------------------------------------------------------
+
+
+def test_prune_names_its_methods_and_rejects_bad_calls(trained_cnn) -> None:
+    assert set(zoo.pruning.methods()) == {*STRUCTURED, "snip", "magnitude"}
+    model = trained_cnn.model()
+    with pytest.raises(ValueError, match=r"unknown pruning method 'nope'.*fpgm.*taylor"):
+        zoo.prune(model, X, method="nope", pruning_ratio=0.5)
+    with pytest.raises(ValueError, match="needs data="):
+        zoo.prune(model, X, method="taylor", pruning_ratio=0.5)
+    with pytest.raises(ValueError, match=r"pruning_ratio must be in \[0, 1\)"):
+        zoo.prune(model, X, method="fpgm", pruning_ratio=1.5)
+    with pytest.raises(ValueError, match="not a module of the model"):
+        stranger = nn.Conv2d(1, 1, 1)
+        zoo.prune(model, X, method="l1_norm", pruning_ratio=0.5, ignored_layers=[stranger])
+    with pytest.raises(TypeError):
+        zoo.prune(model, X, method="fpgm", pruning_ratio=0.5, no_such_option=1)
+
+
+def test_ignored_layers_and_inplace(trained_cnn) -> None:
+    model = trained_cnn.model()
+    kept = zoo.prune(
+        model,
+        X,
+        method="l1_norm",
+        pruning_ratio=0.5,
+        ignored_layers=["features.1.0", model.features[3][0]],
+    )
+    widths = [m.out_channels for m in kept.modules() if isinstance(m, nn.Conv2d)]
+    assert widths == [8, 32, 64]  # only the first conv lost half its filters
+
+    same = zoo.prune(model, X, method="fpgm", pruning_ratio=0.5, inplace=True)
+    assert same is model and model.features[0][0].out_channels == 8
