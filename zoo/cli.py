@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .catalog import Catalog, Paper, Venue, collect
 from .catalog.problems import Problem
+from .network.enrichment import EnrichmentError
 from .publish.exports import FORMATS, paper_record
 from .publish.readme import render_readme
 from .registry import MissingExtraError, by_paper, check_against_catalog, list_methods
@@ -540,7 +541,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.root and not (repo.catalog / "taxonomy.yaml").is_file():
             raise RepositoryNotFound(f"{args.root}: no catalog/taxonomy.yaml there")
         return args.func(args, repo)
-    except (RepositoryNotFound, CommandError, MissingExtraError) as exc:
+    except (RepositoryNotFound, CommandError, MissingExtraError, EnrichmentError) as exc:
         _err(f"aladin: {exc}")
         return EXIT_INVALID
     except KeyboardInterrupt:

@@ -222,3 +222,12 @@ def test_enrich_stops_at_the_rate_limit_and_keeps_what_it_has(
                                            "reached; it resets at ")
     assert "set GITHUB_TOKEN" in err and "their earlier data is kept" in err
     assert len({i.full_name for i in load_enrichment(repo / "catalog").values()}) == 3
+
+
+def test_a_broken_enrichment_file_is_one_line_not_a_traceback(repo: Path, aladin: Run) -> None:
+    path = repo / "catalog/enrichment/github.json"
+    path.parent.mkdir()
+    path.write_text("{not json")
+    status, _, err = aladin("--root", repo, "build", "--readme-only")
+    assert status == 1 and len(err.splitlines()) == 1
+    assert "github.json: unreadable enrichment data" in err and "aladin enrich" in err
