@@ -26,10 +26,12 @@ torch.Size([2, 10])
 >>> sorted({tuple(w.unique().tolist()) for w in quantized_weights(model).values()})
 [(-1.0, 1.0)]
 
-On scikit-learn's digits (``tests/zoo/test_quantization.py``; digits CNN width 16, Adam, 12
-epochs, first conv and classifier kept in float, every other convolution binary): 96–98 % test
-accuracy, against about 98–99 % in float; the binary convolutions store 1 bit instead of 32 per
-weight.
+Measured on scikit-learn's digits (digits CNN width 16 trained from scratch for 10 epochs with
+Adam, first conv and classifier in float, the two other convolutions binary; one CPU thread):
+deterministic 97.5 % test accuracy, against 99.4 % for the float network after 8 epochs;
+stochastic (learning rate 3e-2) 78.9 % as trained and 98.6 % once BatchNorm statistics are
+re-estimated for the deterministic weights. The binary convolutions need 1 bit per weight instead
+of 32. ``tests/zoo/test_quantization.py`` asserts floors of 95 % and 93 %.
 
 Deviations from the paper
 -------------------------

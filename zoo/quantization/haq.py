@@ -38,10 +38,12 @@ model-size budget); pass a lookup table of measured latencies for a latency budg
 True
 >>> mixed = apply_bit_policy(model, policy)              # fine-tune this with any loop
 
-On scikit-learn's digits (``tests/zoo/test_quantization.py``; a trained digits CNN of width 16,
-budget = the weight bytes of a uniform 3-bit model): the greedy policy mixes 2 to 8 bits, stays
-within the budget, and keeps 97–99 % test accuracy before fine-tuning, where uniform 3 bits
-without fine-tuning drops further (figures in the test's output).
+Measured on scikit-learn's digits (the trained digits CNN of width 16, 99.4 %): under the weight
+bytes of a uniform 3-bit model (8 934 B) the search picks 8/6/2/8 bits for conv1/conv2/conv3/fc
+(8 848 B) — the large last convolution pays — and scores 96.9 % before fine-tuning against
+96.1 % for uniform 3 bits, 99.4 % against 97.8 % after 2 epochs. Under a 4-bit budget the two
+are level (99.4 % / 99.7 % before, 99.7 % both after). The search itself takes well under a
+second. ``tests/zoo/test_quantization.py`` asserts the budgets and accuracy floors.
 
 Deviations from the paper
 -------------------------
@@ -168,12 +170,14 @@ def haq_search(
         for name, layer in layers.items():  # quantise one layer at a time, restore it after
             original = layer.weight.detach().clone()
             sensitivity[name] = {}
-            for bits in choices:
+            try:
+                for bits in choices:
+                    with torch.no_grad():
+                        layer.weight.copy_(linear_quantize(original, bits))
+                    sensitivity[name][bits] = _loss(model, batches, loss_fn) - base
+            finally:
                 with torch.no_grad():
-                    layer.weight.copy_(linear_quantize(original, bits))
-                sensitivity[name][bits] = _loss(model, batches, loss_fn) - base
-            with torch.no_grad():
-                layer.weight.copy_(original)
+                    layer.weight.copy_(original)  # the caller's model is left as it was
     finally:
         model.train(was_training)
 

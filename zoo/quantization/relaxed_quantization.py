@@ -29,10 +29,11 @@ noise is plain rounding: ``α·clamp(round(x/α), q_min, q_max)``, i.e.
 >>> [count_levels(w) <= 2**3 for w in quantized_weights(model).values()]
 [True, True]
 
-On scikit-learn's digits (``tests/zoo/test_quantization.py``; a trained digits CNN of width 16
-converted, fine-tuned for 4 epochs, BatchNorm re-estimated; first conv and classifier in float):
-W4/A4 and W3/A3 reach 98–99 % test accuracy, the float network 98–99 %. Training costs about
-three times a float epoch (three grid points per value).
+Measured on scikit-learn's digits (the trained digits CNN of width 16, 99.4 %, converted and
+fine-tuned for 3 epochs; first conv and classifier in float): W4/A4 99.2 % as trained and 99.7 %
+after re-estimating BatchNorm statistics; W3/A3 96.7 % and 99.4 %. An epoch costs about five
+times a float one (three grid points per value, one CPU thread: ~2.2 s against ~0.4 s).
+``tests/zoo/test_quantization.py`` asserts W4/A4 within 2 points of float.
 
 Deviations from the paper
 -------------------------
@@ -43,8 +44,8 @@ Deviations from the paper
 * Grids are per tensor; weight grids are signed, activation grids unsigned unless the first batch
   seen contains negative values. ``α`` starts at ``max|x| / q_max`` and ``σ`` at ``α / 3`` — our
   choices, not the paper's schedule.
-* The paper's straight-through variant (hard sample forward, relaxed sample backward) and its
-  learning-rate schedules are not reproduced.
+* No straight-through (hard-sample) variant of the relaxation, no temperature annealing, and
+  none of the paper's training schedules; the temperature is fixed (default 1).
 """
 
 from __future__ import annotations
