@@ -22,6 +22,7 @@ from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
@@ -119,18 +120,16 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     clock = last_stats.generation
     catalog = model.catalog
     with clock:
-        def page(uri: str, title: str, render: Any, *, in_nav: bool = False,
-                 edit_url: str | None = None, **meta: Any) -> None:
+        def page(uri: str, title: str, render: Any, *, in_nav: bool = False, **meta: Any) -> None:
             add_page(files, config, uri, meta={"title": _text(title), **meta}, render=render,
-                     stopwatch=clock, in_nav=in_nav, edit_url=edit_url)
+                     stopwatch=clock, in_nav=in_nav)
             last_stats.pages += 1
 
         for paper in catalog.papers:
             page(
                 paper_uri(paper.id), paper.title, lambda p=paper: renderer.paper(p),
-                tags=list(paper.tags),
+                tags=list(paper.tags), hide=["toc"],
                 description=_text(f"{catalog.label(paper)} · {', '.join(paper.authors[:6])}"),
-                edit_url=model.repo_link("edit", model.entry_path(paper)),
             )
         last_stats.papers = len(catalog)
         page(CATEGORIES_ENTRY, "Categories", renderer.categories, in_nav=True)
@@ -179,6 +178,25 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
 
     with last_stats.generation:
         return _MARKER.sub(block, html_text)
+
+
+@event_priority(100)
+def _index_search_digest(context: dict, page: Page, **kwargs: Any) -> dict:
+    """Before the search plugin reads ``page.content``, show it the page's search digest."""
+    if isinstance(page, PrebuiltPage) and page.search_html is not None:
+        page.search_html, page.content = page.content, page.search_html
+    return context
+
+
+@event_priority(-100)
+def _restore_content(context: dict, page: Page, **kwargs: Any) -> dict:
+    """After every plugin has seen the page, put its full HTML back for the theme."""
+    if isinstance(page, PrebuiltPage) and page.search_html is not None:
+        page.content, page.search_html = page.search_html, None
+    return context
+
+
+on_page_context = CombinedEvent(_index_search_digest, _restore_content)
 
 
 def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:

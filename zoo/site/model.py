@@ -18,7 +18,7 @@ from ..catalog import Catalog, Paper, reading_order
 from ..catalog.models import Category, Subcategory, Venue
 from ..registry import MethodRecord
 
-RELATED_COUNT = 8  # neighbours in reading order shown under "Related papers"
+RELATED_COUNT = 5  # neighbours in reading order shown under "Related papers"
 
 
 def is_http_url(url: str | None) -> bool:

@@ -16,7 +16,9 @@ from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import get_toc
 
-RenderFn = Callable[[], tuple[str, list[dict[str, Any]]]]
+from .render import Rendered
+
+RenderFn = Callable[[], Rendered]
 
 
 class Stopwatch:
@@ -38,13 +40,14 @@ class PrebuiltPage(Page):
 
     def __init__(
         self, file: File, config: MkDocsConfig, *, meta: dict[str, Any], render: RenderFn,
-        stopwatch: Stopwatch, edit_url: str | None = None,
+        stopwatch: Stopwatch,
     ) -> None:
         super().__init__(None, file, config)
         self._prebuilt_meta = meta
         self._render = render
         self._stopwatch = stopwatch
-        self.edit_url = edit_url
+        self.edit_url = None  # generated: the page itself links to the entry it comes from
+        self.search_html: str | None = None  # what search indexes instead of content, if set
 
     def read_source(self, config: MkDocsConfig) -> None:
         self.markdown = ""
@@ -52,16 +55,17 @@ class PrebuiltPage(Page):
 
     def render(self, config: MkDocsConfig, files: Files) -> None:
         with self._stopwatch:
-            html, toc = self._render()
-        self.content = html
-        self.toc = get_toc(toc)
-        self.present_anchor_ids = {"title", *(t["id"] for t in toc)}
+            rendered = self._render()
+        self.content = rendered.html
+        self.search_html = rendered.search_html
+        self.toc = get_toc(rendered.toc)
+        self.present_anchor_ids = {"title", *rendered.anchors, *(t["id"] for t in rendered.toc)}
         self.links_to_anchors = {}
 
 
 def add_page(
     files: Files, config: MkDocsConfig, uri: str, *, meta: dict[str, Any], render: RenderFn,
-    stopwatch: Stopwatch, in_nav: bool = False, edit_url: str | None = None,
+    stopwatch: Stopwatch, in_nav: bool = False,
 ) -> None:
     """Add a generated page at ``uri`` (a docs-relative ``.md`` path)."""
     inclusion = InclusionLevel.INCLUDED if in_nav else InclusionLevel.NOT_IN_NAV
@@ -69,7 +73,7 @@ def add_page(
     if files.get_file_from_path(uri) is not None:
         raise ValueError(f"generated page {uri} collides with a file in site/docs")
     files.append(file)
-    PrebuiltPage(file, config, meta=meta, render=render, stopwatch=stopwatch, edit_url=edit_url)
+    PrebuiltPage(file, config, meta=meta, render=render, stopwatch=stopwatch)
 
 
 def add_static(files: Files, config: MkDocsConfig, uri: str, content: str) -> None:
