@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import doctest
+import importlib
 import itertools
 
 import pytest
@@ -416,3 +418,30 @@ def test_ignored_layers_and_inplace(trained_cnn) -> None:
 
     same = zoo.prune(model, X, method="fpgm", pruning_ratio=0.5, inplace=True)
     assert same is model and model.features[0][0].out_channels == 8
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "__init__",
+        "dependency",
+        "importance",
+        "pruner",
+        "masks",
+        "fpgm",
+        "l1_norm",
+        "taylor",
+        "gate_decorator",
+        "snip",
+        "magnitude",
+    ],
+)
+def test_module_examples_run(module: str) -> None:
+    """Each paper module's usage example (its doctest) runs; each names its paper and deviations."""
+    imported = importlib.import_module(f"zoo.pruning.{module}".removesuffix(".__init__"))
+    result = doctest.testmod(imported, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    registered = [r for r in zoo.list_methods("pruning") if r.module == imported.__name__]
+    for record in registered:
+        assert record.paper in imported.__doc__ and "Deviations from the paper" in imported.__doc__
+        assert "**Measured**" in imported.__doc__ and result.attempted > 0

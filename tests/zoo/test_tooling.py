@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import doctest
+import importlib
 
 import pytest
 import torch
@@ -203,3 +205,9 @@ def test_pruning_records_point_at_their_objects() -> None:
         assert record.obj.__zoo_method__ == record.name
         assert record.source == f"zoo/pruning/{record.module.rsplit('.', 1)[1]}.py"
         assert record.subcategory in {"structured", "unstructured"}
+
+
+@pytest.mark.parametrize("module", ["zoo.nets", "zoo.data", "zoo.metrics", "zoo.training"])
+def test_tooling_examples_run(module: str) -> None:
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
