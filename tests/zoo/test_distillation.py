@@ -98,7 +98,7 @@ def test_hint_loss_formula_and_gradients():
     assert float(loss.detach()) == pytest.approx(0.5 * ((1 + 4) + 9) / 2)
     loss.backward()
     assert hint.grad is None and prediction.grad is not None
-    assert float(hint_loss(prediction.detach(), prediction)) == 0.0
+    assert float(hint_loss(prediction.detach(), prediction).detach()) == 0.0
 
 
 def test_fitnets_regressor_is_sized_by_the_paper_rule():
