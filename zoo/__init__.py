@@ -30,7 +30,7 @@ def __getattr__(name: str) -> Any:
     try:
         module = importlib.import_module(_LAZY[name])
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.split(".")[0] in {"torch", "sklearn"}:
+        if exc.name and exc.name.split(".")[0] in {"torch", "sklearn", "torch_pruning"}:
             raise MissingExtraError(
                 f"zoo.{name} needs PyTorch: pip install 'aladin-zoo[zoo]'"
             ) from exc

@@ -189,7 +189,7 @@ def test_training_regularizer_and_parameter_subset(digits_loaders) -> None:
 def test_every_registered_method_names_a_catalog_paper_and_taxonomy_position() -> None:
     catalog = load()
     records = zoo.list_methods()
-    assert {"fpgm", "l1_norm", "taylor", "gate_decorator", "snip", "magnitude"} <= {
+    assert {"fpgm", "l1-norm", "taylor", "gate-decorator", "snip", "magnitude"} <= {
         r.name for r in records
     }
     subs = {c.id: {s.id for s in c.subcategories} for c in catalog.categories}

@@ -12,7 +12,7 @@ dependency graph (:mod:`zoo.pruning.dependency`).
 >>> import zoo
 >>> from zoo.nets import resnet20
 >>> model, x = resnet20(num_classes=10, in_channels=1), torch.zeros(1, 1, 32, 32)
->>> small = zoo.prune(model, x, method="l1_norm", pruning_ratio=0.5)
+>>> small = zoo.prune(model, x, method="l1-norm", pruning_ratio=0.5)
 >>> small(x).shape, sum(p.numel() for p in small.parameters()) < 0.3 * 272_186
 (torch.Size([1, 10]), True)
 """

@@ -179,7 +179,7 @@ def tick(
 
 
 @register(
-    "gate_decorator",
+    "gate-decorator",
     paper="2019-neurips-gate-decorator-global-filter",
     category="pruning",
     subcategory="structured",
@@ -205,7 +205,7 @@ def gate_decorator(
 
     ``sparsity`` is the L1 weight :math:`\\lambda` on the gates, ``lr`` their learning rate.
     """
-    require_data("gate_decorator", data)
+    require_data("gate-decorator", data)
     model, ignored = working_copy(model, ignored_layers, inplace=inplace)
     importance = GateImportance({})
     pruner = channel_pruner(

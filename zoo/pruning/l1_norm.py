@@ -61,7 +61,7 @@ class L1NormImportance(ChannelImportance):
 
 
 @register(
-    "l1_norm",
+    "l1-norm",
     paper="2017-iclr-pruning-filters-efficient-convnets",
     category="pruning",
     subcategory="structured",
