@@ -1,0 +1,52 @@
+"""Neural architecture search on a DARTS cell space, small enough to run on digits in seconds.
+
+============================  ==========================================================  ========
+module                        paper (catalog id)                                          searches
+============================  ==========================================================  ========
+:mod:`.darts`                 DARTS (``2019-iclr-darts``)                                 cells
+:mod:`.pdarts`                P-DARTS (``2019-iccv-progressive-differentiable-...``)      cells
+============================  ==========================================================  ========
+
+:mod:`.operations` holds the candidate operations both share. A search returns a
+:class:`~zoo.nas.darts.Genotype`; :class:`~zoo.nas.darts.DerivedNetwork` builds the network it
+describes, to be trained with :func:`zoo.training.train`:
+
+>>> from zoo.nas import Genotype, DerivedNetwork
+>>> genotype = Genotype(normal=(("sep_conv_3x3", 0), ("skip_connect", 1)),
+...                     reduce=(("max_pool_3x3", 0), ("dil_conv_3x3", 1)))
+>>> DerivedNetwork(genotype, channels=4, layers=3).cells[1].reduction
+True
+"""
+
+from .darts import (
+    DerivedNetwork,
+    Genotype,
+    MixedOp,
+    SearchNetwork,
+    SearchResult,
+    darts_search,
+    derive_cell,
+    run_search,
+    search_loaders,
+)
+from .operations import OPS, PRIMITIVES
+from .pdarts import PDartsResult, Stage, default_stages, limit_skips, pdarts_search
+
+__all__ = [
+    "OPS",
+    "PRIMITIVES",
+    "DerivedNetwork",
+    "Genotype",
+    "MixedOp",
+    "PDartsResult",
+    "SearchNetwork",
+    "SearchResult",
+    "Stage",
+    "darts_search",
+    "default_stages",
+    "derive_cell",
+    "limit_skips",
+    "pdarts_search",
+    "run_search",
+    "search_loaders",
+]
