@@ -17,6 +17,7 @@ from zoo.nas.darts import (
 )
 from zoo.nas.operations import OPS, PRIMITIVES
 from zoo.nas.pdarts import limit_skips, pdarts_search, shrink_candidates
+from zoo.nas.proxylessnas import ChoiceBlock, ProxylessSuperNet, latency_table, proxyless_search
 from zoo.training import evaluate, train
 
 
@@ -143,3 +144,54 @@ def test_pdarts_search_shrinks_the_space_and_its_network_trains(split):
     network = DerivedNetwork(result.genotype, channels=8, layers=3)
     train(network, digits_train, epochs=8, seed=0)
     assert evaluate(network, digits_test).accuracy >= 0.93
+
+
+# --- ProxylessNAS ---------------------------------------------------------------------------
+
+
+def test_binarised_gate_gradient_follows_the_paper_formula():
+    torch.manual_seed(0)
+    block = ChoiceBlock(4, 4, 1)
+    with torch.no_grad():
+        block.alpha.copy_(torch.randn(len(block.candidates)))
+    block.train()
+    x = torch.randn(2, 4, 5, 5)
+    target = torch.randn(2, 4, 5, 5)
+    torch.manual_seed(1)
+    out = block(x)
+    (out - target).pow(2).sum().backward()
+    # ∂L/∂g_j = <∂L/∂out, o_j(x)>, ∂L/∂α_i = Σ_j ∂L/∂g_j p_j (δ_ij − p_i)
+    with torch.no_grad():
+        grad_out = 2 * (out - target)
+        dl_dg = torch.stack([(grad_out * block._run(j, x)).sum()
+                             for j in range(len(block.candidates))])
+        p = block.probabilities()
+        expected = (dl_dg * p) - p * (dl_dg * p).sum()
+    torch.testing.assert_close(block.alpha.grad, expected, rtol=1e-4, atol=1e-5)
+    trained = [op for op in block.ops if any(q.grad is not None for q in op.parameters())]
+    assert len(trained) <= 1  # only the sampled path's weights get gradients
+
+
+def test_expected_latency_is_differentiable_and_table_is_measured():
+    net = ProxylessSuperNet()
+    table = latency_table(net, repeats=3)
+    assert set(table) == {(b, c) for b, blk in enumerate(net.blocks) for c in blk.candidates}
+    assert all(v > 0 for v in table.values())
+    net.expected_latency(table).backward()
+    zero = net.blocks[0].candidates.index("zero")
+    assert net.blocks[0].alpha.grad[zero] < 0  # the cheapest op gains probability
+
+
+@pytest.mark.slow
+def test_latency_weight_buys_a_faster_architecture(split):
+    table = {}
+    for b, block in enumerate(ProxylessSuperNet().blocks):  # fixed table: a repeatable search
+        for c in block.candidates:
+            table[(b, c)] = 0.01 if c == "zero" else float(c[2]) * int(c[5]) / 10  # k·e / 10 ms
+    latencies = {}
+    for weight in (0.0, 2.0):
+        train_data, valid_data = search_loaders(split, seed=0)
+        result = proxyless_search(train_data, valid_data, latency_weight=weight, table=table)
+        latencies[weight] = result.table_latency
+        assert result.network(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+    assert latencies[2.0] < latencies[0.0], latencies

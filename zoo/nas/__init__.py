@@ -5,9 +5,11 @@ module                        paper (catalog id)                                
 ============================  ==========================================================  ========
 :mod:`.darts`                 DARTS (``2019-iclr-darts``)                                 cells
 :mod:`.pdarts`                P-DARTS (``2019-iccv-progressive-differentiable-...``)      cells
+:mod:`.proxylessnas`          ProxylessNAS (``2019-iclr-proxylessnas``)                   blocks
 ============================  ==========================================================  ========
 
-:mod:`.operations` holds the candidate operations both share. A search returns a
+:mod:`.operations` holds the candidate operations of the cell searches; ProxylessNAS searches
+a chain of MBConv blocks under a measured latency lookup table. A search returns a
 :class:`~zoo.nas.darts.Genotype`; :class:`~zoo.nas.darts.DerivedNetwork` builds the network it
 describes, to be trained with :func:`zoo.training.train`:
 
@@ -31,6 +33,7 @@ from .darts import (
 )
 from .operations import OPS, PRIMITIVES
 from .pdarts import PDartsResult, Stage, default_stages, limit_skips, pdarts_search
+from .proxylessnas import ProxylessResult, ProxylessSuperNet, latency_table, proxyless_search
 
 __all__ = [
     "OPS",
@@ -39,14 +42,18 @@ __all__ = [
     "Genotype",
     "MixedOp",
     "PDartsResult",
+    "ProxylessResult",
+    "ProxylessSuperNet",
     "SearchNetwork",
     "SearchResult",
     "Stage",
     "darts_search",
     "default_stages",
     "derive_cell",
+    "latency_table",
     "limit_skips",
     "pdarts_search",
+    "proxyless_search",
     "run_search",
     "search_loaders",
 ]
