@@ -145,7 +145,7 @@ def test_attention_distance_ignores_scale_and_width_and_spares_the_teacher():
     torch.manual_seed(0)
     teacher = torch.randn(4, 16, 6, 6).abs()
     student = torch.cat([teacher, teacher], dim=1).mul(3.0).requires_grad_()  # wider, scaled
-    assert float(attention_distance(student, teacher)) == pytest.approx(0.0, abs=1e-10)
+    assert float(attention_distance(student, teacher).detach()) == pytest.approx(0.0, abs=1e-10)
     teacher.requires_grad_()
     attention_distance(student + torch.randn_like(student), teacher).backward()
     assert teacher.grad is None and student.grad is not None
