@@ -12,6 +12,7 @@
   if (!root) return;
 
   const PAGE_SIZE = 50;
+  const URL_DELAY = 150; // ms
   const config = JSON.parse(root.querySelector(".aladin-explorer-config").textContent);
   const form = root.querySelector(".aladin-filters");
   const field = (name) => form.elements.namedItem(name);
@@ -228,8 +229,8 @@
       authors.textContent = p.authors.length > 3 ? `${p.authors.slice(0, 3).join(", ")} et al.` : p.authors.join(", ");
       title.append(authors);
     }
-    cell(tr, String(p.year), "aladin-num");
-    cell(tr, p.label, "aladin-label");
+    cell(tr, String(p.year));
+    cell(tr, p.venue);
     const category = categories.get(p.category);
     const sub = category && category.subcategories.find((s) => s.id === p.subcategory);
     cell(tr, sub ? sub.en : category ? category.en : p.category);
@@ -259,10 +260,18 @@
     }
   }
 
+  // Writing the address bar (history.replaceState) costs more than filtering 10,000 papers, so
+  // it happens just after the table is drawn, once typing pauses.
+  let urlTimer = 0;
   function update() {
     render(matches());
-    stateToUrl();
     root.dataset.ready = "true";
+    root.dataset.synced = "false";
+    clearTimeout(urlTimer);
+    urlTimer = setTimeout(() => {
+      stateToUrl();
+      root.dataset.synced = "true";
+    }, URL_DELAY);
   }
 
   // --- events ---------------------------------------------------------------------------------
