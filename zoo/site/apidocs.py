@@ -66,7 +66,7 @@ def docstring_html(text: str) -> str:
     """HTML of a Sphinx-flavoured docstring."""
     if not text.strip():
         return ""
-    extensions = ["fenced_code", "tables", "sane_lists"]
+    extensions = ["fenced_code", "tables", "sane_lists", "pymdownx.magiclink"]
     return markdown.markdown(rst_to_markdown(text), extensions=extensions)
 
 
