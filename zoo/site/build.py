@@ -7,6 +7,8 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,8 +137,30 @@ def serve(
     watch = [str(catalog_root)]
     if (repo_root / "zoo").is_dir():
         watch.append(str(repo_root / "zoo"))
-    with hook.pinned(catalog_root=catalog_root):
+    with hook.pinned(catalog_root=catalog_root), _console_log():
         mkdocs_serve(
             config_file=str(config_file(repo_root)), livereload=True, watch=watch,
             dev_addr=f"{host}:{port}", strict=False,
         )
+
+
+@contextmanager
+def _console_log() -> Iterator[None]:
+    """An interactive preview shows MkDocs' progress ("Serving on http://…", rebuilds, problems)
+    the way ``mkdocs serve`` does, unless the application configured logging itself."""
+    logger = logging.getLogger("mkdocs")
+    if logger.handlers:
+        yield
+        return
+    from mkdocs.__main__ import ColorFormatter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(ColorFormatter())
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)

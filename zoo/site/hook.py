@@ -85,6 +85,12 @@ def pinned(catalog: Catalog | None = None, catalog_root: Path | None = None) -> 
 def _catalog(config: MkDocsConfig) -> Catalog:
     if _inputs.catalog is not None:
         return _inputs.catalog
+    if _inputs.catalog_root is not None:
+        # A live preview: implementations may have been added since the last build. The registry
+        # caches its source scan, so rescan (it is a few milliseconds of AST parsing).
+        from .. import registry
+
+        registry._all_records.cache_clear()
     root = _inputs.catalog_root or Path(config.config_file_path).resolve().parent.parent / "catalog"
     try:
         return load(root)
