@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo.data import load_digits, loaders
 from zoo.lightweight import (
     GhostDigitsNet,
     GhostModule,
@@ -32,20 +31,6 @@ from zoo.training import evaluate, train
 
 def conv_weights(module: nn.Module) -> int:
     return sum(m.weight.numel() for m in module.modules() if isinstance(m, nn.Conv2d))
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One intra-op thread: the nets are tiny and the CI machine's two cores are shared."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-@pytest.fixture(scope="module")
-def digits() -> tuple:
-    return loaders(load_digits(seed=0), batch_size=64, seed=0)
 
 
 # --- Ghost module ---------------------------------------------------------------------------
@@ -210,8 +195,8 @@ def test_swap_names_the_layer_a_module_rejects():
 # --- Nets built from the modules train on digits ----------------------------------------------
 
 
-def _fit(model: nn.Module, digits: tuple, **kwargs) -> float:
-    train_data, test_data = digits
+def _fit(model: nn.Module, digits_loaders: tuple, **kwargs) -> float:
+    train_data, test_data = digits_loaders
     train(model, train_data, epochs=kwargs.pop("epochs", 12), lr=1e-2, seed=0, **kwargs)
     return evaluate(model, test_data).accuracy
 
@@ -226,26 +211,30 @@ def _no_stem(name: str, conv: nn.Conv2d) -> bool:
     [(GhostModule, {"ratio": 2}, 0.93), (HetConv, {"part": 4}, 0.93),
      (LegoConv2d, {"n_split": 2, "n_lego": 0.5}, 0.90)],
 )
-def test_swapped_digits_cnn_trains_to_a_floor(digits, light, options, floor):
+def test_swapped_digits_cnn_trains_to_a_floor(digits_loaders, light, options, floor):
     torch.manual_seed(0)
     model = digits_cnn(width=16)
     report = swap_convs(model, light, example_inputs=torch.zeros(1, 1, 8, 8), match=_no_stem,
                         **options)
     assert report.flops_after < 0.6 * report.flops_before
-    accuracy = _fit(model, digits)
+    accuracy = _fit(model, digits_loaders)
     freeze_lego(model)
     assert accuracy >= floor, f"{light.__name__}: {accuracy:.3f} < {floor} ({report})"
-    assert evaluate(model, digits[1]).accuracy == pytest.approx(accuracy)  # frozen = trained
+    assert evaluate(model, digits_loaders[1]).accuracy == pytest.approx(accuracy)  # frozen
 
 
 @pytest.mark.slow
-def test_shift_penalty_makes_shifts_sparse_without_losing_accuracy(digits):
+def test_shift_penalty_makes_shifts_sparse_without_losing_accuracy(digits_loaders):
     results = {}
     for penalty in (0.0, 1e-2):
         torch.manual_seed(0)
         model = digits_cnn(width=16)
         swap_convs(model, SparseShiftConv, example_inputs=torch.zeros(1, 1, 8, 8), match=_no_stem)
-        accuracy = _fit(model, digits, regularizer=lambda m, w=penalty: w * shift_penalty(m))
+
+        def penalise(m: nn.Module, w: float = penalty) -> torch.Tensor:
+            return w * shift_penalty(m)
+
+        accuracy = _fit(model, digits_loaders, regularizer=penalise)
         results[penalty] = (accuracy, shift_sparsity(model))
     (plain_acc, plain_sparsity), (sparse_acc, sparse_sparsity) = results[0.0], results[1e-2]
     assert sparse_sparsity >= plain_sparsity + 0.3, results  # "a few shifts": most are (0, 0)
@@ -253,7 +242,7 @@ def test_shift_penalty_makes_shifts_sparse_without_losing_accuracy(digits):
 
 
 @pytest.mark.slow
-def test_ghost_bottleneck_net_trains_to_a_floor(digits):
+def test_ghost_bottleneck_net_trains_to_a_floor(digits_loaders):
     torch.manual_seed(0)
     model = GhostDigitsNet(width=8)
-    assert _fit(model, digits, epochs=10) >= 0.90
+    assert _fit(model, digits_loaders, epochs=10) >= 0.90

@@ -9,7 +9,6 @@ import torch
 from torch import nn
 
 import zoo
-from zoo.data import load_digits, loaders
 from zoo.lowrank import (
     Factorized,
     cp_als,
@@ -29,24 +28,11 @@ from zoo.nets import digits_cnn, resnet20
 from zoo.training import evaluate, fine_tune, train
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
 @pytest.fixture(scope="module")
-def digits() -> tuple:
-    return loaders(load_digits(seed=0), batch_size=64, seed=0)
-
-
-@pytest.fixture(scope="module")
-def trained(digits) -> nn.Module:
+def trained(digits_loaders) -> nn.Module:
     torch.manual_seed(0)
     model = digits_cnn(width=16)
-    train(model, digits[0], epochs=8, lr=1e-2, seed=0)
+    train(model, digits_loaders[0], epochs=8, lr=1e-2, seed=0)
     return model
 
 
@@ -222,7 +208,7 @@ def test_decompose_rejects_two_rules(trained):
 
 
 def test_network_output_error_falls_as_rank_rises(trained, digits):
-    x = torch.cat([batch for batch, _ in digits[1]])
+    x = digits.x_test
     with torch.no_grad():
         reference = trained(x)
         errors = [
@@ -241,9 +227,9 @@ def test_vbmf_default_runs_on_a_network(trained):
 
 
 @pytest.mark.slow
-def test_decomposed_and_fine_tuned_digits_net_keeps_its_accuracy(trained, digits):
+def test_decomposed_and_fine_tuned_digits_net_keeps_its_accuracy(trained, digits_loaders):
     x = torch.zeros(1, 1, 8, 8)
     small = decompose(trained, rank_ratio=0.5, ignored_layers=["classifier"])
     assert count_flops(small, x) < 0.5 * count_flops(trained, x)
-    fine_tune(small, digits[0], epochs=3, seed=0)
-    assert evaluate(small, digits[1]).accuracy >= 0.93
+    fine_tune(small, digits_loaders[0], epochs=3, seed=0)
+    assert evaluate(small, digits_loaders[1]).accuracy >= 0.93

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 import torch
 
-from zoo.data import load_digits, loaders
 from zoo.nas.darts import (
     DerivedNetwork,
     Genotype,
@@ -19,19 +18,6 @@ from zoo.nas.operations import OPS, PRIMITIVES
 from zoo.nas.pdarts import limit_skips, pdarts_search, shrink_candidates
 from zoo.nas.proxylessnas import ChoiceBlock, ProxylessSuperNet, latency_table, proxyless_search
 from zoo.training import evaluate, train
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
-
-
-@pytest.fixture(scope="module")
-def split():
-    return load_digits(seed=0)
 
 
 def test_mixed_op_is_the_weighted_sum_of_its_candidates():
@@ -111,9 +97,9 @@ def test_derived_network_follows_the_genotype():
     assert str(genotype).startswith("normal: [sep_conv_3x3←0")
 
 
-def test_darts_search_is_reproducible_from_its_seed(split):
+def test_darts_search_is_reproducible_from_its_seed(digits):
     def search(seed: int):
-        train_data, valid_data = search_loaders(split, seed=0)
+        train_data, valid_data = search_loaders(digits, seed=0)
         return darts_search(train_data, valid_data, layers=1, nodes=2, epochs=2,
                             warmup_epochs=0, seed=seed)
 
@@ -126,8 +112,8 @@ def test_darts_search_is_reproducible_from_its_seed(split):
 
 
 @pytest.mark.slow
-def test_pdarts_search_shrinks_the_space_and_its_network_trains(split):
-    train_data, valid_data = search_loaders(split, seed=0)
+def test_pdarts_search_shrinks_the_space_and_its_network_trains(digits, digits_loaders):
+    train_data, valid_data = search_loaders(digits, seed=0)
     result = pdarts_search(train_data, valid_data, seed=0)
     sizes = [len(stage.network.candidates["normal"][0]) for stage in result.stages]
     depths = [len(stage.network.cells) for stage in result.stages]
@@ -139,11 +125,10 @@ def test_pdarts_search_shrinks_the_space_and_its_network_trains(split):
             assert op in last[kind][starts[k // 2] + j]  # chosen from the shrunk space
     assert [op for op, _ in result.genotype.normal].count("skip_connect") <= 2
 
-    digits_train, digits_test = loaders(split, seed=0)
     torch.manual_seed(0)
     network = DerivedNetwork(result.genotype, channels=8, layers=3)
-    train(network, digits_train, epochs=8, seed=0)
-    assert evaluate(network, digits_test).accuracy >= 0.93
+    train(network, digits_loaders[0], epochs=8, seed=0)
+    assert evaluate(network, digits_loaders[1]).accuracy >= 0.93
 
 
 # --- ProxylessNAS ---------------------------------------------------------------------------
@@ -183,14 +168,14 @@ def test_expected_latency_is_differentiable_and_table_is_measured():
 
 
 @pytest.mark.slow
-def test_latency_weight_buys_a_faster_architecture(split):
+def test_latency_weight_buys_a_faster_architecture(digits):
     table = {}
     for b, block in enumerate(ProxylessSuperNet().blocks):  # fixed table: a repeatable search
         for c in block.candidates:
             table[(b, c)] = 0.01 if c == "zero" else float(c[2]) * int(c[5]) / 10  # k·e / 10 ms
     latencies = {}
     for weight in (0.0, 2.0):
-        train_data, valid_data = search_loaders(split, seed=0)
+        train_data, valid_data = search_loaders(digits, seed=0)
         result = proxyless_search(train_data, valid_data, latency_weight=weight, table=table)
         latencies[weight] = result.table_latency
         assert result.network(torch.zeros(2, 1, 8, 8)).shape == (2, 10)

@@ -19,7 +19,7 @@ Measured here (``tests/zoo/test_distillation.py``; digits, seed 0; teacher
 ``digits_cnn(width=16)``, 24 058 parameters, 0.994 test accuracy; student ``digits_cnn(width=6)``,
 3 628 parameters, 12 epochs):
 3 hint epochs (guided ``features.1`` ← hint ``features.1``, a 1×1 regressor) then 12 KD epochs
-give 0.986 test accuracy, as training alone does (asserted: ≥ 0.93).
+give 0.994 test accuracy (alone: 0.989; floor asserted: 0.93).
 
 >>> import torch
 >>> from torch import nn

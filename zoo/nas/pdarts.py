@@ -21,8 +21,8 @@ Each stage is a DARTS search (:mod:`zoo.nas.darts`) with fresh weights and ``α`
 
 Measured here (``tests/zoo/test_nas.py``; digits, seed 0, one thread, a shared 2-core machine):
 stages of 2, 3 and 4 cells with 8, 5 and 3 candidates per edge (4 channels, 3 nodes, 3 epochs
-each) take 34 s in all; the genotype as a 3-cell, 8-channel ``DerivedNetwork`` (11.4 k parameters,
-0.56 M FLOPs) trains to 0.992 test accuracy in 8 epochs (floor asserted: 0.93).
+each) take 38 s in all; the genotype as a 3-cell, 8-channel ``DerivedNetwork`` (19.2 k parameters,
+0.93 M FLOPs) trains to 0.989 test accuracy in 8 epochs (floor asserted: 0.93).
 
 >>> stages = default_stages()
 >>> [(s.layers, s.operations) for s in stages]
