@@ -8,7 +8,6 @@ paths. That keeps one escaping rule for the whole site and makes a 10,000-page b
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -75,7 +74,7 @@ def environment() -> jinja2.Environment:
         paper_uri=paper_uri, category_uri=category_uri, venue_uri=venue_uri, year_uri=year_uri,
         method_uri=method_uri, is_http_url=is_http_url,
     )
-    env.filters.update(authors=short_authors, bibtex=lambda p, c: bibtex_entry(p, c))
+    env.filters.update(authors=short_authors, bibtex=bibtex_entry)
     return env
 
 
@@ -196,7 +195,7 @@ class Renderer:
     # --- blocks placed into hand-written pages at <!-- aladin:NAME --> markers -----------------
 
     def block(self, name: str, page_uri: str, **context: Any) -> str:
-        return self.render(f"blocks/{name}.html", page_uri, today=dt.date.today(), **context)
+        return self.render(f"blocks/{name}.html", page_uri, **context)
 
 
 def tokens(entries: list[tuple[str, str]]) -> list[TocToken]:
