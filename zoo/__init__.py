@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "prune": "zoo.pruning",
     "decompose": "zoo.lowrank",
+    "distill": "zoo.distillation",
 }
 
 
