@@ -17,11 +17,15 @@ if [ "$target" = test ]; then
   .venv/bin/python -c "import torch" 2>/dev/null || "${pip[@]}" "torch==2.13.0"
   "${pip[@]}" -e ".[zoo,site,dev]"
   # Browser tests drive Debian's Chromium; test tools cannot download their own browser here.
-  if ! command -v chromium >/dev/null 2>&1; then
-    echo "setup: installing Debian's chromium for the browser tests" >&2
+  # A CJK font lets the screenshots show the Chinese names instead of boxes.
+  missing=()
+  command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages for the browser tests: ${missing[*]}" >&2
     sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 else
   "${pip[@]}" -e ".[site]"

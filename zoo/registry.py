@@ -129,6 +129,11 @@ def _all_records() -> tuple[MethodRecord, ...]:
     return tuple(sorted(records, key=lambda r: (r.category, r.subcategory or "", r.name)))
 
 
+def refresh() -> None:
+    """Forget the scanned records so the next call re-reads the sources (live preview edits)."""
+    _all_records.cache_clear()
+
+
 def list_methods(category: str | None = None) -> list[MethodRecord]:
     """Every registered implementation, optionally only those of one taxonomy category."""
     return [r for r in _all_records() if category in (None, r.category)]

@@ -90,7 +90,7 @@ def _catalog(config: MkDocsConfig) -> Catalog:
         # caches its source scan, so rescan (it is a few milliseconds of AST parsing).
         from .. import registry
 
-        registry._all_records.cache_clear()
+        registry.refresh()
     root = _inputs.catalog_root or Path(config.config_file_path).resolve().parent.parent / "catalog"
     try:
         return load(root)
