@@ -76,6 +76,19 @@ class ConvSpec:
             conv.padding, conv.dilation, conv.groups, conv.bias is not None,  # type: ignore[arg-type]
         )
 
+    def require_dense(self, replacement: str) -> ConvSpec:
+        """``self``, after checking that ``replacement`` (a module name) may stand in for it: the
+        modules built on one dense filter bank cannot replace a grouped convolution."""
+        if self.groups != 1:
+            raise ValueError(
+                f"{replacement} replaces dense convolutions (groups=1), got groups={self.groups}"
+            )
+        return self
+
+    def extra_repr(self) -> str:
+        """The start of a drop-in module's ``extra_repr``: ``in, out, kernel_size=(k, k)``."""
+        return f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+
     def kwargs(self) -> dict[str, Any]:
         """Keyword arguments that rebuild the convolution (or a drop-in replacement of it)."""
         return dict(self.__dict__)

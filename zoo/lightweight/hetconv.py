@@ -80,9 +80,7 @@ class HetConv(nn.Module):
     ) -> None:
         super().__init__()
         spec = ConvSpec.of(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                           groups, bias)
-        if groups != 1:
-            raise ValueError(f"HetConv replaces dense convolutions (groups=1), got groups={groups}")
+                           groups, bias).require_dense("HetConv")
         if part < 2 or in_channels % part or out_channels % part:
             raise ValueError(
                 f"part P={part} must be ≥ 2 and divide in_channels={in_channels} and "
@@ -128,6 +126,5 @@ class HetConv(nn.Module):
         return weight
 
     def extra_repr(self) -> str:
-        s = self.spec
-        return f"{s.in_channels}, {s.out_channels}, kernel_size={s.kernel_size}, part={self.part}"
+        return f"{self.spec.extra_repr()}, part={self.part}"
 

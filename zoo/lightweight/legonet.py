@@ -86,9 +86,7 @@ class LegoConv2d(nn.Module):
     ) -> None:
         super().__init__()
         spec = ConvSpec.of(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                           groups, bias)
-        if groups != 1:
-            raise ValueError(f"LegoConv2d replaces dense convolutions, got groups={groups}")
+                           groups, bias).require_dense("LegoConv2d")
         if n_split < 1 or in_channels % n_split:
             raise ValueError(f"n_split={n_split} must divide in_channels={in_channels}")
         lego = n_lego if isinstance(n_lego, int) else max(1, int(out_channels * n_lego))
@@ -142,9 +140,7 @@ class LegoConv2d(nn.Module):
             self.scores = None
 
     def extra_repr(self) -> str:
-        s = self.spec
-        return (f"{s.in_channels}, {s.out_channels}, kernel_size={s.kernel_size}, "
-                f"n_split={self.n_split}, n_lego={self.n_lego}")
+        return f"{self.spec.extra_repr()}, n_split={self.n_split}, n_lego={self.n_lego}"
 
 
 def freeze_lego(model: nn.Module) -> int:

@@ -148,9 +148,7 @@ class SparseShiftConv(nn.Module):
     ) -> None:
         super().__init__()
         spec = ConvSpec.of(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                           groups, bias)
-        if groups != 1:
-            raise ValueError(f"shift + 1×1 replaces dense convolutions, got groups={groups}")
+                           groups, bias).require_dense("SparseShiftConv")
         self.spec = spec
         self.shift = SparseShift(in_channels, quantization_aware=quantization_aware)
         self.pointwise = nn.Conv2d(in_channels, out_channels, 1, spec.stride, bias=bias)

@@ -83,7 +83,7 @@ def swap_convs(
     targets = [
         (name, module)
         for name, module in model.named_modules()
-        if isinstance(module, nn.Conv2d) and match(name, module)
+        if name and isinstance(module, nn.Conv2d) and match(name, module)  # "" has no parent
     ]
     if not targets:
         raise ValueError(f"no convolution of {type(model).__name__} matches {match.__name__}")
@@ -95,9 +95,7 @@ def swap_convs(
             raise ValueError(f"cannot replace {name!r} ({conv}): {exc}") from exc
         replacements[name] = new.to(device=conv.weight.device, dtype=conv.weight.dtype)
     for name, new in replacements.items():
-        parent_name, _, child = name.rpartition(".")
-        parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, child, new)
+        model.set_submodule(name, new, strict=True)
     return SwapReport(
         replaced=tuple(replacements),
         params_before=params_before,

@@ -24,11 +24,11 @@ torch.Size([1, 10])
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 
 from torch import nn
 
+from ..submodules import working_copy
 from .cp import cp_als, cp_conv
 from .factorized import Factorized
 from .ranks import select_rank, vbmf_rank
@@ -89,24 +89,18 @@ def decompose(
     """
     if rank_ratio is not None and energy is not None:
         raise ValueError("give rank_ratio or energy (or neither, for VBMF), not both")
-    modules = dict(model.named_modules())
-    names = {id(module): name for name, module in modules.items()}
-    skip = set()
-    for layer in ignored_layers:
-        name = layer if isinstance(layer, str) else names.get(id(layer))
-        if name is None or name not in modules:
-            raise ValueError(f"ignored layer {layer!r} is not a module of the model")
-        skip.add(name)
-    target = model if inplace else copy.deepcopy(model)
+    target, ignored = working_copy(model, ignored_layers, inplace=inplace)
+    skip = {id(layer) for layer in ignored}
     done = [name for name, m in target.named_modules() if isinstance(m, Factorized)]
     replacements = {}
     for name, layer in target.named_modules():
-        if name in skip or any(name.startswith(f"{d}.") for d in done):
+        if id(layer) in skip or any(name.startswith(f"{d}.") for d in done):
             continue  # ignored, or a factor of an earlier decomposition
         new = _factorise(layer, rank_ratio, energy)
         if new is not None and (not only_smaller or _count(new) < _count(layer)):
             replacements[name] = new
+    if "" in replacements:  # the model is a single layer: its factorisation is the result
+        return replacements[""]
     for name, new in replacements.items():
-        parent_name, _, child = name.rpartition(".")
-        setattr(target.get_submodule(parent_name) if parent_name else target, child, new)
+        target.set_submodule(name, new, strict=True)
     return target

@@ -50,7 +50,7 @@ Deviations from the paper
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,9 +60,16 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..registry import register
-from .dependency import ROOT_TYPES, Member, members, remove_channels
-from .importance import ChannelImportance, LossFn, gradient_passes, require_data, root_size
-from .pruner import channel_pruner, plan, working_copy
+from .dependency import ROOT_TYPES, Member, members
+from .importance import (
+    ChannelImportance,
+    LossFn,
+    gradient_passes,
+    output_first,
+    require_data,
+    root_size,
+)
+from .pruner import prune_channels
 
 __all__ = ["GateImportance", "Gates", "gate_decorator"]
 
@@ -125,9 +132,7 @@ class Gates:
                 module.weight[idxs] *= factor  # φ·(γ x̂ + β) = (φγ) x̂ + φβ
                 module.bias[idxs] *= factor
             else:
-                weight = module.weight  # a view of the output filters as rows, written in place
-                if getattr(module, "transposed", False):
-                    weight = weight.transpose(0, 1)
+                weight = output_first(module, module.weight)  # a view, written in place
                 weight[idxs] *= factor.view(-1, *([1] * (weight.dim() - 1)))
                 if module.bias is not None:
                     module.bias[idxs] *= factor
@@ -206,23 +211,26 @@ def gate_decorator(
     ``sparsity`` is the L1 weight :math:`\\lambda` on the gates, ``lr`` their learning rate.
     """
     require_data("gate-decorator", data)
-    model, ignored = working_copy(model, ignored_layers, inplace=inplace)
     importance = GateImportance({})
-    pruner = channel_pruner(
+
+    def tick_gates(pruner: tp.pruner.BasePruner) -> Callable[[], None]:
+        gates = Gates(pruner)
+        importance.scores = tick(
+            pruner.model, gates, data, loss_fn, epochs=tick_epochs, sparsity=sparsity, lr=lr
+        )
+        # Folded after ranking by Θ and before surgery: the gates' channel maps refer to the
+        # unpruned model.
+        return gates.fold_and_remove
+
+    return prune_channels(
         model,
         example_inputs,
         importance,
         pruning_ratio=pruning_ratio,
-        ignored_layers=ignored,
+        ignored_layers=ignored_layers,
         global_ranking=global_ranking,
         max_pruning_ratio=max_pruning_ratio,
         round_to=round_to,
+        inplace=inplace,
+        prepare=tick_gates,
     )
-    gates = Gates(pruner)
-    importance.scores = tick(
-        model, gates, data, loss_fn, epochs=tick_epochs, sparsity=sparsity, lr=lr
-    )
-    cuts = plan(pruner)  # ranks by Θ, changes nothing yet
-    gates.fold_and_remove()  # before surgery: the gates' channel maps refer to the unpruned model
-    remove_channels(pruner.DG, cuts)
-    return model

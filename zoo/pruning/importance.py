@@ -28,6 +28,7 @@ __all__ = [
     "LossFn",
     "filters",
     "gradient_passes",
+    "output_first",
     "producer_scores",
     "require_data",
     "root_size",
@@ -58,12 +59,16 @@ def scatter_to_root(group: Any, per_member: Iterable[tuple[Member, torch.Tensor]
     return scores
 
 
+def output_first(module: nn.Module, tensor: torch.Tensor) -> torch.Tensor:
+    """``module``'s weight (or its gradient) as a view with the output channels on dim 0."""
+    if getattr(module, "transposed", False):  # ConvTranspose stores (in, out/groups, ...)
+        return tensor.transpose(0, 1)
+    return tensor
+
+
 def filters(member: Member) -> torch.Tensor:
     """The output filters of a producer as rows: ``(len(idxs), fan_in)``."""
-    weight = member.module.weight.detach()
-    if getattr(member.module, "transposed", False):  # ConvTranspose stores (in, out/groups, ...)
-        weight = weight.transpose(0, 1)
-    return weight[member.idxs].flatten(1)
+    return output_first(member.module, member.module.weight.detach())[member.idxs].flatten(1)
 
 
 def producer_scores(

@@ -49,8 +49,7 @@ from torch.nn.utils import prune as torch_prune
 from ..registry import register
 from ..training import fine_tune
 from .importance import LossFn
-from .masks import prunable_weights
-from .pruner import working_copy
+from .masks import mask_targets
 
 __all__ = ["magnitude"]
 
@@ -79,12 +78,9 @@ def magnitude(
 
     Returns the model with ``torch.nn.utils.prune`` masks; ``example_inputs`` is unused.
     """
-    if not 0.0 <= pruning_ratio < 1.0:
-        raise ValueError(f"pruning_ratio must be in [0, 1), got {pruning_ratio}")
     if scope not in ("layer", "global") or iterations < 1:
         raise ValueError(f"need scope 'layer'/'global' and iterations >= 1: {scope}, {iterations}")
-    model, ignored = working_copy(model, ignored_layers, inplace=inplace)
-    sites = prunable_weights(model, ignored)
+    model, sites = mask_targets(model, ignored_layers, pruning_ratio=pruning_ratio, inplace=inplace)
     # torch's pruning amounts apply to the weights still alive, so n equal rounds compound to r
     per_round = 1.0 - (1.0 - pruning_ratio) ** (1.0 / iterations)
     for round_ in range(iterations):

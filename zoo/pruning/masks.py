@@ -14,9 +14,11 @@ import torch
 from torch import nn
 from torch.nn.utils import prune as torch_prune
 
+from ..submodules import working_copy
 from .dependency import ROOT_TYPES
+from .pruner import check_pruning_ratio
 
-__all__ = ["apply_masks", "make_permanent", "prunable_weights", "sparsity"]
+__all__ = ["apply_masks", "make_permanent", "mask_targets", "prunable_weights", "sparsity"]
 
 Site = tuple[nn.Module, str]
 
@@ -27,6 +29,19 @@ def prunable_weights(model: nn.Module, ignored_layers: Iterable[nn.Module] = ())
     return [
         (m, "weight") for m in model.modules() if isinstance(m, ROOT_TYPES) and id(m) not in skip
     ]
+
+
+def mask_targets(
+    model: nn.Module,
+    ignored_layers: Iterable[nn.Module | str] = (),
+    *,
+    pruning_ratio: float,
+    inplace: bool = False,
+) -> tuple[nn.Module, list[Site]]:
+    """The model to mask (a copy unless ``inplace``) and its prunable weights; checks the ratio."""
+    check_pruning_ratio(pruning_ratio)
+    model, ignored = working_copy(model, ignored_layers, inplace=inplace)
+    return model, prunable_weights(model, ignored)
 
 
 def apply_masks(sites: Iterable[Site], masks: Iterable[torch.Tensor]) -> None:

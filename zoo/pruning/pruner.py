@@ -15,15 +15,15 @@ instead of 99 %+ after the same fine-tune).
 
 from __future__ import annotations
 
-import copy
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
 import torch_pruning as tp
 from torch import nn
 
+from ..submodules import working_copy
 from .dependency import (
     ROOT_TYPES,
     Cut,
@@ -36,11 +36,17 @@ from .importance import ChannelImportance
 
 __all__ = [
     "CappedImportance",
+    "Prepare",
     "channel_pruner",
+    "check_pruning_ratio",
     "plan",
     "prune_channels",
     "working_copy",
 ]
+
+# A data-driven method's step between building the pruner and ranking: it gathers scores on
+# ``pruner.model`` and may return a step to run after ranking, before surgery.
+Prepare = Callable[[tp.pruner.BasePruner], Callable[[], None] | None]
 
 
 class CappedImportance(ChannelImportance):
@@ -60,24 +66,6 @@ class CappedImportance(ChannelImportance):
         return capped
 
 
-def working_copy(
-    model: nn.Module, ignored_layers: Iterable[nn.Module | str] = (), *, inplace: bool = False
-) -> tuple[nn.Module, list[nn.Module]]:
-    """The model to operate on (the caller's own object only when ``inplace``) and its ignored
-    layers, given as modules of the caller's model or by qualified name (``"layer3.0.conv1"``)."""
-    modules = dict(model.named_modules())
-    names = {id(m): name for name, m in modules.items()}
-    wanted = []
-    for layer in ignored_layers:
-        name = layer if isinstance(layer, str) else names.get(id(layer))
-        if name is None or name not in modules:
-            raise ValueError(f"ignored layer {layer!r} is not a module of the model")
-        wanted.append(name)
-    target = model if inplace else copy.deepcopy(model)
-    twins = dict(target.named_modules())
-    return target, [twins[name] for name in wanted]
-
-
 def channel_pruner(
     model: nn.Module,
     example_inputs: Any,
@@ -90,7 +78,12 @@ def channel_pruner(
     round_to: int | None = None,
 ) -> tp.pruner.BasePruner:
     """A Torch-Pruning pruner over ``model`` that ranks channels by ``importance``."""
-    _check_ratio(pruning_ratio, max_pruning_ratio, global_ranking)
+    check_pruning_ratio(pruning_ratio)
+    if global_ranking and pruning_ratio > max_pruning_ratio:
+        raise ValueError(
+            f"pruning_ratio {pruning_ratio} exceeds max_pruning_ratio {max_pruning_ratio}: "
+            "global ranking could not reach it without emptying layers"
+        )
     if global_ranking:  # per-layer ranking removes exactly ``pruning_ratio`` of each layer anyway
         importance = CappedImportance(importance, max_pruning_ratio)
     ignored = list(ignored_layers) + output_layers(build_graph(model, example_inputs))
@@ -128,8 +121,14 @@ def prune_channels(
     max_pruning_ratio: float = 0.75,
     round_to: int | None = None,
     inplace: bool = False,
+    prepare: Prepare | None = None,
 ) -> nn.Module:
-    """Importance → pruner → surgery: the smaller model (a copy unless ``inplace``)."""
+    """Importance → pruner → surgery: the smaller model (a copy unless ``inplace``).
+
+    ``prepare(pruner)``, when given, runs once the pruner stands and before it ranks: data-driven
+    importances gather their scores there, on ``pruner.model`` (the working copy). What it returns,
+    if anything, is called after ranking and before surgery.
+    """
     model, ignored = working_copy(model, ignored_layers, inplace=inplace)
     pruner = channel_pruner(
         model,
@@ -141,15 +140,15 @@ def prune_channels(
         max_pruning_ratio=max_pruning_ratio,
         round_to=round_to,
     )
-    remove_channels(pruner.DG, plan(pruner))
+    finish = prepare(pruner) if prepare is not None else None
+    cuts = plan(pruner)  # ranks, changes nothing yet
+    if finish is not None:
+        finish()
+    remove_channels(pruner.DG, cuts)
     return model
 
 
-def _check_ratio(pruning_ratio: float, max_pruning_ratio: float, global_ranking: bool) -> None:
+def check_pruning_ratio(pruning_ratio: float) -> None:
+    """``pruning_ratio`` is a fraction of channels or weights to remove: in ``[0, 1)``."""
     if not 0.0 <= pruning_ratio < 1.0:
         raise ValueError(f"pruning_ratio must be in [0, 1), got {pruning_ratio}")
-    if global_ranking and pruning_ratio > max_pruning_ratio:
-        raise ValueError(
-            f"pruning_ratio {pruning_ratio} exceeds max_pruning_ratio {max_pruning_ratio}: "
-            "global ranking could not reach it without emptying layers"
-        )

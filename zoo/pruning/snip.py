@@ -45,8 +45,7 @@ from torch import nn
 
 from ..registry import register
 from .importance import LossFn, gradient_passes, require_data
-from .masks import apply_masks, prunable_weights
-from .pruner import working_copy
+from .masks import apply_masks, mask_targets
 
 __all__ = ["connection_sensitivity", "snip"]
 
@@ -93,10 +92,7 @@ def snip(
     is unused (accepted for the common ``zoo.prune`` signature).
     """
     require_data("snip", data)
-    if not 0.0 <= pruning_ratio < 1.0:
-        raise ValueError(f"pruning_ratio must be in [0, 1), got {pruning_ratio}")
-    model, ignored = working_copy(model, ignored_layers, inplace=inplace)
-    sites = prunable_weights(model, ignored)
+    model, sites = mask_targets(model, ignored_layers, pruning_ratio=pruning_ratio, inplace=inplace)
     scores = connection_sensitivity(model, sites, data, loss_fn, max_batches)
     flat = torch.cat([s.flatten() for s in scores])
     keep = round((1.0 - pruning_ratio) * flat.numel())  # κ connections survive

@@ -55,13 +55,21 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 import torch
+import torch_pruning as tp
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..registry import register
 from .dependency import ROOT_TYPES, members
-from .importance import ChannelImportance, LossFn, gradient_passes, require_data, root_size
-from .pruner import prune_channels, working_copy
+from .importance import (
+    ChannelImportance,
+    LossFn,
+    gradient_passes,
+    output_first,
+    require_data,
+    root_size,
+)
+from .pruner import prune_channels
 
 __all__ = ["TaylorImportance", "taylor"]
 
@@ -88,9 +96,8 @@ class TaylorImportance(ChannelImportance):
                 # dL/dz of a gate after BN: γ·∂L/∂γ + β·∂L/∂β
                 contribution = module.weight * module.weight.grad + module.bias * module.bias.grad
             elif isinstance(module, ROOT_TYPES) and module.weight.grad is not None:
-                weight, grad = module.weight, module.weight.grad
-                if getattr(module, "transposed", False):
-                    weight, grad = weight.transpose(0, 1), grad.transpose(0, 1)
+                weight = output_first(module, module.weight)
+                grad = output_first(module, module.weight.grad)
                 contribution = (weight * grad).flatten(1).sum(dim=1)  # Σ over the filter
                 if module.bias is not None and module.bias.grad is not None:
                     contribution = contribution + module.bias * module.bias.grad
@@ -140,17 +147,19 @@ def taylor(
     :func:`zoo.pruning.pruner.prune_channels`.
     """
     require_data("taylor", data)
-    model, ignored = working_copy(model, ignored_layers, inplace=options.pop("inplace", False))
     importance = TaylorImportance(criterion)
-    for _ in gradient_passes(model, data, loss_fn, max_batches=max_batches):
-        importance.accumulate(model)
+
+    def score(pruner: tp.pruner.BasePruner) -> None:
+        for _ in gradient_passes(pruner.model, data, loss_fn, max_batches=max_batches):
+            importance.accumulate(pruner.model)
+
     return prune_channels(
         model,
         example_inputs,
         importance,
         pruning_ratio=pruning_ratio,
-        ignored_layers=ignored,
+        ignored_layers=ignored_layers,
         global_ranking=global_ranking,
-        inplace=True,  # ``model`` is already our working copy
+        prepare=score,
         **options,
     )
