@@ -11,7 +11,7 @@ last push when stale) — annotations after the links, which ``aladin import`` s
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import jinja2
@@ -55,6 +55,13 @@ def paper_line(
     return line
 
 
+def taxonomy_order(catalog: Catalog) -> Callable[[MethodRecord], tuple[int, str]]:
+    """Sort key putting methods in the taxonomy's display order, then by name."""
+    rank = {(c.id, s): i for i, (c, s) in enumerate(
+        (c, s) for c in catalog.categories for s in [None, *(s.id for s in c.subcategories)])}
+    return lambda m: (rank.get((m.category, m.subcategory), len(rank)), m.name)
+
+
 def render_readme(
     catalog: Catalog, methods_by_paper: Mapping[str, Sequence[MethodRecord]] | None = None
 ) -> str:
@@ -84,4 +91,5 @@ def render_readme(
         methods=sum(len(v) for v in known.values()),
         years=sorted(years.items()),
         fields=field_rows(),
+        method_table=sorted((m for ms in known.values() for m in ms), key=taxonomy_order(catalog)),
     )
