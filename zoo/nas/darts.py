@@ -47,7 +47,7 @@ Deviations from the paper:
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -162,8 +162,29 @@ class SearchCell(nn.Module):
         return torch.cat(states[2:], dim=1)
 
 
-def _reduction_cells(layers: int) -> set[int]:
-    return {layers // 2}  # one reduction: 8×8 digits become 4×4
+def _stem(in_channels: int, channels: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(in_channels, channels, 3, padding=1, bias=False),
+                         nn.BatchNorm2d(channels))
+
+
+CellFactory = Callable[[int, int, int, bool, bool], nn.Module]
+
+
+def _stack_cells(make_cell: CellFactory, *, layers: int, channels: int, stem_channels: int,
+                 nodes: int) -> tuple[nn.ModuleList, int]:
+    """``layers`` cells, ``make_cell(C_{k-2}, C_{k-1}, C, reduction, reduction_prev)`` each, and
+    the last cell's output channels; the search and the derived network share this layout."""
+    cells = nn.ModuleList()
+    c_pp, c_p, c = stem_channels, stem_channels, channels
+    reduction_prev = False
+    for i in range(layers):
+        reduction = i == layers // 2  # one reduction cell: 8×8 digits become 4×4
+        if reduction:
+            c *= 2
+        cells.append(make_cell(c_pp, c_p, c, reduction, reduction_prev))
+        reduction_prev = reduction
+        c_pp, c_p = c_p, nodes * c  # a cell outputs its intermediate nodes, concatenated
+    return cells, c_p
 
 
 class SearchNetwork(nn.Module):
@@ -194,21 +215,15 @@ class SearchNetwork(nn.Module):
         for kind, per_edge in self.candidates.items():
             if len(per_edge) != edges or len({len(ops) for ops in per_edge}) != 1:
                 raise ValueError(f"{kind} candidates need {edges} edges with equally many ops")
-        c_curr = stem_multiplier * channels
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, c_curr, 3, padding=1, bias=False),
-                                  nn.BatchNorm2d(c_curr))
-        c_pp, c_p, c = c_curr, c_curr, channels
-        self.cells = nn.ModuleList()
-        reduction_prev = False
-        for i in range(layers):
-            reduction = i in _reduction_cells(layers)
-            if reduction:
-                c *= 2
+        stem_channels = stem_multiplier * channels
+        self.stem = _stem(in_channels, stem_channels)
+
+        def cell(c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool) -> SearchCell:
             kind = "reduce" if reduction else "normal"
-            self.cells.append(SearchCell(nodes, c_pp, c_p, c, reduction, reduction_prev,
-                                         self.candidates[kind]))
-            reduction_prev = reduction
-            c_pp, c_p = c_p, nodes * c
+            return SearchCell(nodes, c_pp, c_p, c, reduction, reduction_prev, self.candidates[kind])
+
+        self.cells, c_p = _stack_cells(cell, layers=layers, channels=channels,
+                                       stem_channels=stem_channels, nodes=nodes)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_p, num_classes)
         self.alphas = nn.ParameterDict({
@@ -401,20 +416,15 @@ class DerivedNetwork(nn.Module):
     def __init__(self, genotype: Genotype, channels: int = 8, layers: int = 3, *,
                  num_classes: int = 10, in_channels: int = 1, stem_multiplier: int = 3) -> None:
         super().__init__()
-        c_curr = stem_multiplier * channels
-        self.stem = nn.Sequential(nn.Conv2d(in_channels, c_curr, 3, padding=1, bias=False),
-                                  nn.BatchNorm2d(c_curr))
-        c_pp, c_p, c = c_curr, c_curr, channels
-        self.cells = nn.ModuleList()
-        reduction_prev = False
-        for i in range(layers):
-            reduction = i in _reduction_cells(layers)
-            if reduction:
-                c *= 2
+        stem_channels = stem_multiplier * channels
+        self.stem = _stem(in_channels, stem_channels)
+
+        def cell(c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool) -> EvalCell:
             genes = genotype.reduce if reduction else genotype.normal
-            self.cells.append(EvalCell(genes, c_pp, c_p, c, reduction, reduction_prev))
-            reduction_prev = reduction
-            c_pp, c_p = c_p, genotype.nodes * c
+            return EvalCell(genes, c_pp, c_p, c, reduction, reduction_prev)
+
+        self.cells, c_p = _stack_cells(cell, layers=layers, channels=channels,
+                                       stem_channels=stem_channels, nodes=genotype.nodes)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_p, num_classes)
 
