@@ -248,8 +248,11 @@ def _expand_nav(nav: list[Any], model: SiteModel) -> list[Any]:
 
 
 def _explorer_config(model: SiteModel) -> dict[str, Any]:
-    """What the explorer needs besides papers.json: names for the filters and the zoo index."""
+    """What the explorer needs besides papers.json: names for the filters, the zoo index and the
+    GitHub stars of each paper's most-starred repository (``[stars, note, flag]`` by paper id,
+    only for papers ``aladin enrich`` has data for, so the page stays small without it)."""
     catalog = model.catalog
+    tops = ((p.id, model.top_repo(p)) for p in catalog.papers)
     return {
         "categories": [
             {"id": c.id, "en": c.en, "zh": c.zh,
@@ -259,5 +262,7 @@ def _explorer_config(model: SiteModel) -> dict[str, Any]:
         "venues": [{"id": v.id, "name": v.name} for v, _ in model.by_venue],
         "years": [y for y, _ in model.by_year],
         "zoo": sorted(model.methods_by_paper),
+        "stars": {pid: [info.stars, info.note(), model.repo_flag(info)]
+                  for pid, info in tops if info},
         "total": len(catalog),
     }

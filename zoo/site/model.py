@@ -1,7 +1,9 @@
 """What the website shows, computed once per build from the catalog and the zoo registry.
 
 Every grouping a page needs (sections of the taxonomy, venues, years, related papers) is built in
-one pass over the papers here, so rendering 10,000 pages stays linear. Paths follow one scheme,
+one pass over the papers here, so rendering 10,000 pages stays linear. GitHub facts about code
+repositories (stars, archived, last push) come from ``aladin enrich``'s generated file, read once
+per build. Paths follow one scheme,
 kept in this module only: ``papers/<id>.md``, ``categories/<cat>/index.md``,
 ``categories/<cat>/<sub>.md``, ``venues/<venue>.md``, ``years/<year>.md``, ``api/<method>.md``.
 """
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 
 from ..catalog import Catalog, Paper, reading_order
 from ..catalog.models import Category, Subcategory, Venue
+from ..network.enrichment import RepoInfo, load_enrichment
 from ..registry import MethodRecord
 
 RELATED_COUNT = 5  # neighbours in reading order shown under "Related papers"
@@ -74,9 +77,14 @@ class SiteModel:
     methods_by_paper: Mapping[str, Sequence[MethodRecord]]
     repo_url: str = ""
     branch: str = "main"
+    # GitHub data by code URL; None reads the catalog's enrichment file (absent file: none).
+    repos: Mapping[str, RepoInfo] | None = None
     _groups: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if self.repos is None:
+            # Read here, not lazily: a malformed file fails the build before any page is drawn.
+            object.__setattr__(self, "repos", load_enrichment(self.catalog.root))
         # Only implementations of papers this catalog holds (a synthetic catalog has few or none).
         known = {k: tuple(v) for k, v in self.methods_by_paper.items() if k in self.catalog}
         object.__setattr__(self, "methods_by_paper", known)
@@ -167,6 +175,22 @@ class SiteModel:
             (m for group in self.methods_by_paper.values() for m in group),
             key=lambda m: (m.category, m.subcategory or "", m.name),
         )
+
+    # --- GitHub data of code repositories ------------------------------------------------------
+
+    def repo(self, url: str) -> RepoInfo | None:
+        """What ``aladin enrich`` recorded for the code URL ``url`` (as written in the entry)."""
+        return self.repos.get(url)
+
+    def top_repo(self, paper: Paper) -> RepoInfo | None:
+        """The most-starred enriched repository of ``paper``: the one the explorer sorts by."""
+        infos = [self.repos[c.url] for c in paper.code if c.url in self.repos]
+        return max(infos, key=lambda info: info.stars, default=None)
+
+    @staticmethod
+    def repo_flag(info: RepoInfo) -> str:
+        """``archived``, ``stale`` (no push for two years) or ``""``: a CSS modifier and a word."""
+        return "archived" if info.archived else "stale" if info.stale else ""
 
     # --- links into the repository -------------------------------------------------------------
 

@@ -4,6 +4,7 @@
  * a view can be shared. Catalog strings only ever reach the page through textContent and
  * option.text; the one URL built here is a paper page's, from its id. Sorted orders are computed
  * once per column and reused, so a filter change is one linear pass plus 50 rendered rows.
+ * GitHub stars (from `aladin enrich`, in the config) add a Stars column only when there are any.
  */
 (() => {
   "use strict";
@@ -22,13 +23,30 @@
   const pagerInfo = root.querySelector(".aladin-pager__info");
   const prevButton = root.querySelector("button[name=prev]");
   const nextButton = root.querySelector("button[name=next]");
-  const headers = [...root.querySelectorAll("th[data-sort]")];
   const paperUrl = (id) => root.dataset.paperUrl.replace("__ID__", encodeURIComponent(id));
 
   const zoo = new Set(config.zoo);
   const categories = new Map(config.categories.map((c, i) => [c.id, { ...c, order: i }]));
   const venues = new Map(config.venues.map((v) => [v.id, v]));
+  // Paper id -> [stars, note such as "★1.2k (archived)", flag: "archived" | "stale" | ""].
+  const stars = new Map(Object.entries(config.stars || {}));
   const SORTS = { title: "asc", year: "desc", venue: "asc", category: "asc", added: "desc" };
+  if (stars.size) {
+    SORTS.stars = "desc";
+    const th = document.createElement("th");
+    Object.assign(th, {
+      scope: "col", className: "aladin-explorer__stars",
+      title: "GitHub stars of the paper's most-starred repository (no data counts as 0)",
+    });
+    th.dataset.sort = "stars";
+    th.setAttribute("aria-sort", "none");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Stars";
+    th.append(button);
+    root.querySelector("thead tr").append(th);
+  }
+  const headers = [...root.querySelectorAll("th[data-sort]")];
   const DEFAULTS = {
     q: "", cat: "", sub: "", from: "", to: "", venue: "", oral: false, code: false, zoo: false,
     sort: "", dir: "", page: 1,
@@ -134,12 +152,15 @@
         return [category && `${category.en} ${category.zh}`, sub && `${sub.en} ${sub.zh}`];
       }).filter(Boolean);
       const venue = venues.get(p.venue);
+      const repo = stars.get(p.id);
       return {
         paper: p,
         places,
         oral: p.presentation === "oral",
         code: p.code.length > 0,
         zoo: zoo.has(p.id),
+        repo,
+        stars: repo ? repo[0] : 0, // no data sorts as no stars
         categoryOrder: (categories.get(p.category) || { order: 99 }).order,
         titleKey: p.title.toLowerCase(),
         text: [p.title, ...p.authors, p.venue, venue ? venue.name : "", p.id, p.label,
@@ -160,6 +181,7 @@
     venue: (r) => r.paper.venue.toLowerCase(),
     category: (r) => r.categoryOrder,
     added: (r) => r.paper.added,
+    stars: (r) => r.stars,
   };
 
   function ordered() {
@@ -235,6 +257,10 @@
     const sub = category && category.subcategories.find((s) => s.id === p.subcategory);
     cell(tr, sub ? sub.en : category ? category.en : p.category);
     cell(tr, p.added);
+    if (stars.size) {
+      const [, note, flag] = r.repo || [0, "", ""];
+      cell(tr, note, flag ? `aladin-stars aladin-stars--${flag}` : "aladin-stars");
+    }
     return tr;
   }
 
