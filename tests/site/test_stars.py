@@ -249,3 +249,18 @@ def test_explorer_has_a_stars_column_only_with_enrichment_data(
     if not has_data:
         assert "sort" not in parse_qs(urlsplit(address(page)).query)
     assert page.errors == []
+
+
+@pytest.mark.browser
+def test_narrow_screens_show_stars_in_place_of_the_venue_only_when_sorting_by_them(
+    stars_site: tuple[Catalog, Path], serve_dir: Callable[[Path], str],
+    new_page: Callable[..., object],
+) -> None:
+    base = serve_dir(stars_site[1])
+    overflow = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    for query, stars_shown in (("", False), ("?sort=stars", True)):
+        page = open_explorer(new_page(width=375, height=740, is_mobile=True), base, query)
+        first_row = ".aladin-explorer tbody tr:first-child"
+        assert page.is_visible(f"{first_row} td.aladin-stars") == stars_shown, query
+        assert page.is_visible(f"{first_row} td:nth-child(3)") != stars_shown, query  # venue
+        assert page.evaluate(overflow) <= 0, query

@@ -280,6 +280,7 @@
       : "No paper matches these filters.";
     prevButton.disabled = state.page <= 1;
     nextButton.disabled = state.page >= pages;
+    root.dataset.sort = state.sort; // narrow screens show the Stars column only when sorting by it
     for (const th of headers) {
       const active = th.dataset.sort === state.sort;
       th.setAttribute("aria-sort", active ? ((state.dir || SORTS[state.sort]) === "asc" ? "ascending" : "descending") : "none");
