@@ -20,20 +20,14 @@ from zoo.publish.markdown import md_text, md_url
 from zoo.publish.readme import render_readme
 
 REPO = Path(__file__).resolve().parents[1]
-SEED_PLACES = (
-    REPO / "tests" / "data" / "seed.md",
-    REPO.parent / "shared" / "seed" / "000_62159e9a1eced7fe.txt",
-)
+SEED = REPO / "tests" / "data" / "seed.md"  # a copy of the awesome list the project started from
 ADDED = dt.date(2024, 1, 2)
 # The seed's 剪枝 and 量化 sections name no subcategory; the round trip files them here.
 SEED_DEFAULTS = {"pruning": "structured", "quantization": "fixed-bit"}
 
 
 def seed_path() -> Path:
-    found = next((p for p in SEED_PLACES if p.is_file()), None)
-    if found is None:
-        pytest.fail(f"the seed list is missing; looked at {', '.join(map(str, SEED_PLACES))}")
-    return found
+    return SEED
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from zoo.publish.readme import paper_line, render_readme
 from zoo.registry import MethodRecord
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = REPO.parent / "shared" / "seed" / "000_62159e9a1eced7fe.txt"
+SEED = REPO / "tests" / "data" / "seed.md"  # a copy of the awesome list the project started from
 LINE = re.compile(
     r"^- (?P<label>\d{4}(?:\.\d{2})?(?:-[A-Za-z]+)?)-\[(?P<title>.+?)\]\((?P<url>\S+?)\)"
 )
