@@ -1,0 +1,126 @@
+"""The harness for real: a tiny benchmark (L1-norm and int8 on the digits CNN, one seed, short
+recipes, few latency repeats), the result file it writes, and the plan's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import zoo
+from zoo.bench.adapters import NOT_APPLICABLE, load_adapters
+from zoo.bench.measure import LatencyProtocol
+from zoo.bench.models import MODELS, Recipe
+from zoo.bench.results import SCHEMA, load_results
+from zoo.bench.runner import BenchConfig, BenchError, plan, run_benchmark
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = {"digits-cnn": Recipe(epochs=3, fine_tune_epochs=1)}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
+    out = tmp_path_factory.mktemp("bench")
+    config = BenchConfig(root=REPO, quick=True, methods=("l1-norm", "int8-ptq"),
+                         models=("digits-cnn",), seeds=1, out=out, recipes=TINY,
+                         latency=LatencyProtocol(warmup=1, rounds=2, repeats=2),
+                         command="test")
+    return run_benchmark(config), config.path
+
+
+def _rows(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["method"]: row for row in results["rows"]}
+
+
+def test_a_tiny_run_writes_its_results_with_machine_versions_and_seeds(tiny) -> None:
+    results, path = tiny
+    assert path.name == "custom.json"  # narrowed runs never overwrite full.json or quick.json
+    assert load_results(path) == results
+    assert results["schema"] == SCHEMA and results["complete"] is True
+    assert results["zoo_version"] == zoo.__version__
+    assert results["versions"]["torch"].startswith("2.") and results["versions"]["torch_pruning"]
+    assert results["machine"]["logical_cpus"] >= 1 and results["machine"]["cpu"]
+    settings = results["settings"]
+    assert settings["seeds"] == [0] and settings["latency"]["threads"] == 1
+    assert settings["latency"]["batch_sizes"] == [1, 64] and settings["train_threads"] == 1
+    assert results["models"]["digits-cnn"]["recipe"]["epochs"] == 3
+
+
+def test_peers_come_with_the_methods_they_are_compared_with(tiny) -> None:
+    results, _ = tiny
+    assert list(_rows(results)) == ["baseline", "l1-norm", "int8-ptq", "tp-magnitude",
+                                    "torch-int8"]
+    kinds = {name: row["kind"] for name, row in _rows(results).items()}
+    assert kinds == {"baseline": "baseline", "l1-norm": "method", "int8-ptq": "method",
+                     "tp-magnitude": "peer", "torch-int8": "peer"}
+    assert "Torch-Pruning" in _rows(results)["tp-magnitude"]["library"]
+
+
+def test_rows_hold_measured_figures_and_consistent_ratios(tiny) -> None:
+    rows = _rows(tiny[0])
+    base, l1, int8, peer = rows["baseline"], rows["l1-norm"], rows["int8-ptq"], rows["tp-magnitude"]
+    assert base["accuracy"]["mean"] > 0.9 and base["params"] == 24_058
+    assert l1["status"] == "ok" and l1["paper"] == zoo.get("l1-norm").paper
+    # half of every layer's filters: about a quarter of the FLOPs remain
+    assert 3.0 < l1["flop_reduction"] < 4.5 and l1["params"] < 0.35 * base["params"]
+    assert l1["accuracy"]["mean"] > 0.7 and l1["accuracy_before_recovery"] is not None
+    for b in ("1", "64"):
+        assert l1["latency_ms"][b] > 0
+        assert l1["speedup"][b] == pytest.approx(base["latency_ms"][b] / l1["latency_ms"][b],
+                                                 rel=1e-3)
+        assert l1["speedup_over_flop_reduction"][b] == pytest.approx(
+            l1["speedup"][b] / l1["flop_reduction"], rel=1e-3)
+        assert l1["vs_peer"]["latency_ratio"][b] == pytest.approx(
+            l1["latency_ms"][b] / peer["latency_ms"][b], rel=1e-3)
+    assert l1["vs_peer"]["peer"] == "tp-magnitude"
+    assert l1["tolerance"]["source"].startswith("tests/zoo/test_pruning.py")
+    # int8: FLOPs of the float model, a file of about a third (width 16 has framing overhead)
+    assert int8["flops"] == base["flops"] and int8["params"] == base["params"]
+    assert 0.2 < int8["size_ratio"] < 0.4
+    assert int8["vs_peer"]["peer"] == "torch-int8"
+    assert int8["accuracy"]["mean"] > base["accuracy"]["mean"] - 0.05
+
+
+def test_every_registered_method_is_accounted_for(tiny) -> None:
+    results, _ = tiny
+    entries = {m["method"]: m for m in results["methods"]}
+    assert set(entries) == {record.name for record in zoo.list_methods()}
+    assert entries["l1-norm"]["models"] == ["digits-cnn"] and entries["l1-norm"]["status"] == "direct"
+    assert entries["fpgm"]["reason"] == "not selected in this run"
+    lstm = entries["recurrent-binary-ternary"]
+    assert lstm["status"] == "own-setting" and "not applicable to the CNNs" in lstm["own_setting"]
+    assert entries["darts"]["status"] == "own-setting"
+
+
+def test_every_registered_method_has_an_adapter_or_a_reason() -> None:
+    """A method registered without a benchmark adapter shows up as "no-adapter" in the table;
+    this test asks whoever adds it to write the adapter (zoo/bench/adapters/) or the reason."""
+    adapters = load_adapters()
+    missing = [r.name for r in zoo.list_methods()
+               if r.name not in adapters and r.name not in NOT_APPLICABLE]
+    assert not missing, f"no benchmark adapter for {missing}"
+    for name, adapter in adapters.items():
+        assert set(adapter.models) <= set(MODELS), name
+        assert set(adapter.quick_models) <= set(adapter.models) | {"digits-lstm"}, name
+        assert adapter.peer is None or adapter.peer in adapters, name
+        assert adapter.tolerance.source, f"{name}: say who states the tolerance"
+
+
+def test_quick_plan_covers_the_targets_and_skips_the_searches() -> None:
+    blocks = {spec.name: [a.name for a in adapters]
+              for spec, adapters in plan(BenchConfig(root=REPO, quick=True))}
+    assert {"l1-norm", "tp-magnitude", "int8-ptq", "torch-int8"} <= set(blocks["resnet56"])
+    assert not {"darts", "pdarts", "proxylessnas"} & set(blocks["digits-cnn"])
+    full = {spec.name: [a.name for a in adapters] for spec, adapters in plan(BenchConfig(root=REPO))}
+    assert {"darts", "fpgm", "tp-fpgm"} <= set(full["digits-cnn"])
+    assert {"fpgm", "taylor", "gate-decorator", "tp-fpgm"} <= set(full["resnet56"])
+
+
+def test_unknown_names_are_refused_with_the_known_ones() -> None:
+    with pytest.raises(BenchError, match="no benchmark for nope .*known: .*l1-norm"):
+        plan(BenchConfig(root=REPO, methods=("nope",)))
+    with pytest.raises(BenchError, match="unknown model vgg"):
+        plan(BenchConfig(root=REPO, models=("vgg",)))
+    with pytest.raises(BenchError, match="nothing to run"):
+        plan(BenchConfig(root=REPO, methods=("darts",), models=("resnet56",)))

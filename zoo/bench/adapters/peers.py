@@ -1,0 +1,108 @@
+"""Peer libraries at the same ratio or bit width — benchmark dependencies, not runtime ones.
+
+* ``tp-magnitude`` — Torch-Pruning's ``MagnitudePruner`` with its default group importance
+  (``GroupMagnitudeImportance(p=2)``), ``pruning_ratio=0.5`` per layer;
+* ``tp-fpgm`` — the same pruner with Torch-Pruning's ``FPGMImportance``;
+* ``torch-prune-magnitude`` — ``torch.nn.utils.prune.global_unstructured`` with
+  ``L1Unstructured`` over every conv/Linear weight, ``amount=0.8``;
+* ``torch-int8`` — PyTorch's stock FX post-training recipe
+  (``get_default_qconfig_mapping("x86")``), the same 4 calibration batches.
+
+Each is written against the library's own API, not through the zoo, and recovers with the same
+fine-tune as the zoo method it is compared with. The classifier is never pruned.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import torch
+import torch_pruning as tp
+from torch import nn
+from torch.nn.utils import prune as torch_prune
+
+from ..models import Context
+from . import CNNS, Applied, Tolerance, adapter
+from .pruning import PRUNING_TOLERANCE, STRUCTURED_RATIO, UNSTRUCTURED_RATIO
+from .quantization import CALIBRATION_BATCHES
+
+TP = f"Torch-Pruning {getattr(tp, '__version__', '')}".strip()
+
+
+def _classifier(model: nn.Module) -> nn.Module:
+    """The output layer: the last Linear in registration order."""
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise ValueError(f"{type(model).__name__} has no Linear output layer to keep")
+    return linears[-1]
+
+
+def _tp_prune(ctx: Context, importance: object) -> Applied:
+    model = ctx.trained().eval()  # tracing in eval mode leaves BatchNorm statistics alone
+    pruner = tp.pruner.MagnitudePruner(
+        model, ctx.example_inputs, importance=importance, pruning_ratio=STRUCTURED_RATIO,
+        ignored_layers=[_classifier(model)],
+    )
+    pruner.step()
+    before = ctx.accuracy(model)
+    ctx.fine_tune(model)
+    return Applied(model, before_recovery=before)
+
+
+_STRUCTURED = dict(kind="peer", tolerance=PRUNING_TOLERANCE, models=CNNS)
+
+
+@adapter("tp-magnitude", quick_models=("digits-cnn", "resnet56"), **_STRUCTURED,
+         library=f"{TP}: MagnitudePruner + GroupMagnitudeImportance(p=2)",
+         setting=f"pruning_ratio={STRUCTURED_RATIO} per layer, then the same fine-tune")
+def tp_magnitude(ctx: Context) -> Applied:
+    return _tp_prune(ctx, tp.importance.GroupMagnitudeImportance(p=2))
+
+
+@adapter("tp-fpgm", **_STRUCTURED, library=f"{TP}: MagnitudePruner + FPGMImportance",
+         setting=f"pruning_ratio={STRUCTURED_RATIO} per layer, then the same fine-tune")
+def tp_fpgm(ctx: Context) -> Applied:
+    return _tp_prune(ctx, tp.importance.FPGMImportance())
+
+
+@adapter("torch-prune-magnitude", kind="peer", tolerance=PRUNING_TOLERANCE,
+         models=("digits-cnn", "resnet20"),
+         library=f"PyTorch {torch.__version__}: torch.nn.utils.prune.global_unstructured "
+         "(L1Unstructured)",
+         setting=f"amount={UNSTRUCTURED_RATIO} over every conv/Linear weight, then the same "
+         "fine-tune; masks removed")
+def torch_prune_magnitude(ctx: Context) -> Applied:
+    model = ctx.trained()
+    sites = [(m, "weight") for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    torch_prune.global_unstructured(sites, pruning_method=torch_prune.L1Unstructured,
+                                    amount=UNSTRUCTURED_RATIO)
+    before = ctx.accuracy(model)
+    ctx.fine_tune(model)
+    for module, name in sites:
+        torch_prune.remove(module, name)
+    return Applied(model, before_recovery=before)
+
+
+@adapter("torch-int8", kind="peer", models=CNNS, quick_models=("digits-cnn", "resnet56"),
+         tolerance=Tolerance(points=1.0, source="issue 6 target for int8: within 1 point"),
+         library=f"PyTorch {torch.__version__}: FX prepare_fx/convert_fx with "
+         "get_default_qconfig_mapping('x86')",
+         setting=f"stock x86 qconfig, {CALIBRATION_BATCHES} calibration batches", cost=0.3)
+def torch_int8(ctx: Context) -> Applied:
+    from torch.ao.quantization import get_default_qconfig_mapping
+    from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+    torch.backends.quantized.engine = "x86"
+    float_model = ctx.trained().eval()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao announces its move to torchao
+        prepared = prepare_fx(copy.deepcopy(float_model), get_default_qconfig_mapping("x86"),
+                              (ctx.example_inputs,))
+        with torch.no_grad():
+            for i, (x, _) in enumerate(ctx.train_data):
+                if i == CALIBRATION_BATCHES:
+                    break
+                prepared(x)
+        int8 = convert_fx(prepared)
+    return Applied(int8, float_model=float_model)

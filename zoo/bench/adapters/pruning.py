@@ -1,0 +1,83 @@
+"""Pruning adapters: ``zoo.prune`` at the ratio each method's docstring measures, then fine-tune.
+
+Structured methods remove half of the channels (``pruning_ratio=0.5``: per layer for L1-norm and
+FPGM, of all prunable channels with global ranking for Taylor and Gate Decorator, as each method
+defaults) and are fine-tuned with the model's recipe; they are compared with Torch-Pruning at the
+same ratio. Unstructured methods zero 80 % of the conv/Linear weights: magnitude pruning after
+training, SNIP at initialisation before training; masks are baked in (``make_permanent``) before
+measuring, so size and latency are those of the dense tensors they still are.
+"""
+
+from __future__ import annotations
+
+from ... import prune
+from ...pruning.masks import make_permanent
+from ..models import Context
+from . import Applied, Tolerance, adapter
+
+STRUCTURED_RATIO = 0.5
+UNSTRUCTURED_RATIO = 0.8
+PRUNING_TOLERANCE = Tolerance(points=2.0, source="tests/zoo/test_pruning.py: within 2 points "
+                              "of the baseline after fine-tuning")
+
+
+def _structured(ctx: Context, method: str, **options: object) -> Applied:
+    pruned = prune(ctx.trained(), ctx.example_inputs, method=method,
+                   pruning_ratio=STRUCTURED_RATIO, **options)
+    before = ctx.accuracy(pruned)
+    ctx.fine_tune(pruned)
+    return Applied(pruned, before_recovery=before)
+
+
+_STRUCTURED = dict(tolerance=PRUNING_TOLERANCE, quick_models=("digits-cnn", "resnet56"))
+
+
+@adapter("l1-norm", peer="tp-magnitude", **_STRUCTURED,
+         setting=f"pruning_ratio={STRUCTURED_RATIO} of every layer's filters, then fine-tune")
+def l1_norm(ctx: Context) -> Applied:
+    return _structured(ctx, "l1-norm")
+
+
+@adapter("fpgm", peer="tp-fpgm", tolerance=PRUNING_TOLERANCE,
+         setting=f"pruning_ratio={STRUCTURED_RATIO} of every layer's filters, then fine-tune")
+def fpgm(ctx: Context) -> Applied:
+    return _structured(ctx, "fpgm")
+
+
+@adapter("taylor", peer="tp-magnitude", tolerance=PRUNING_TOLERANCE,
+         setting=f"pruning_ratio={STRUCTURED_RATIO} of all channels, global ranking, 'bn' "
+         "criterion on 16 batches, then fine-tune")
+def taylor(ctx: Context) -> Applied:
+    return _structured(ctx, "taylor", data=ctx.train_data)
+
+
+@adapter("gate-decorator", peer="tp-magnitude", tolerance=PRUNING_TOLERANCE,
+         setting=f"pruning_ratio={STRUCTURED_RATIO} of all channels, global ranking, one Tick "
+         "epoch, then fine-tune (the Tock)")
+def gate_decorator(ctx: Context) -> Applied:
+    return _structured(ctx, "gate-decorator", data=ctx.train_data)
+
+
+@adapter("magnitude", peer="torch-prune-magnitude", tolerance=PRUNING_TOLERANCE,
+         models=("digits-cnn", "resnet20"),
+         setting=f"pruning_ratio={UNSTRUCTURED_RATIO} of conv/Linear weights, one global "
+         "threshold, one round, then fine-tune; masks baked in")
+def magnitude(ctx: Context) -> Applied:
+    sparse = prune(ctx.trained(), None, method="magnitude", pruning_ratio=UNSTRUCTURED_RATIO)
+    before = ctx.accuracy(sparse)
+    ctx.fine_tune(sparse)
+    return Applied(make_permanent(sparse), before_recovery=before)
+
+
+@adapter("snip", peer="torch-prune-magnitude", models=("digits-cnn", "resnet20"),
+         tolerance=Tolerance(points=2.0, source="tests/zoo/test_pruning.py: within 2 points of "
+                             "the dense network"),
+         own_setting="pruned at initialisation, then trained from scratch with the baseline "
+         "recipe (SNIP prunes before training)",
+         setting=f"pruning_ratio={UNSTRUCTURED_RATIO} of conv/Linear weights from one batch at "
+         "initialisation, then the baseline's training; masks baked in", cost="train")
+def snip(ctx: Context) -> Applied:
+    sparse = prune(ctx.fresh(), ctx.example_inputs, method="snip",
+                   pruning_ratio=UNSTRUCTURED_RATIO, data=ctx.train_data)
+    ctx.train(sparse)
+    return Applied(make_permanent(sparse))

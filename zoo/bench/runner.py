@@ -1,0 +1,380 @@
+"""The benchmark run: train baselines, apply every adapter per seed, time, derive, write.
+
+For each model (in :data:`~zoo.bench.models.MODELS` order) the runner
+
+1. trains one baseline per seed with the model's recipe;
+2. applies each selected adapter to each seed (:class:`~zoo.bench.models.Context`), measuring
+   test accuracy, parameters, FLOPs and sizes of every seed's model;
+3. times the baseline and every adapter's first-seed model in one interleaved latency session
+   (:func:`~zoo.bench.measure.latency_session`) at batch sizes 1 and 64, threads fixed;
+4. derives speed-ups, FLOP reductions and ours ÷ peer ratios (:func:`~zoo.bench.results.derive_row`)
+   and rewrites the result file, so an interrupted run keeps its finished models.
+
+An adapter that raises does not stop the run: its row says ``"status": "failed"`` with the error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .. import __version__
+from ..registry import get, list_methods
+from .adapters import NOT_APPLICABLE, Adapter, Applied, load_adapters
+from .environment import git_state, library_versions, machine_info
+from .measure import LatencyProtocol, deployed, latency_session, static_figures
+from .models import (
+    MODELS,
+    SPLIT_SEED,
+    Context,
+    ModelSpec,
+    Recipe,
+    make_loaders,
+    split_for,
+    train_baseline,
+)
+from .progress import Progress
+from .results import SCHEMA, derive_row, results_path, summarize, write_results
+from .targets import evaluate_targets
+
+__all__ = ["BenchConfig", "BenchError", "plan", "run_benchmark"]
+
+
+class BenchError(ValueError):
+    """A benchmark request that cannot be run (unknown method or model, nothing selected)."""
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """What to run. ``methods``/``models`` narrow the selection (names of adapters or models)."""
+
+    root: Path
+    quick: bool = False
+    methods: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()
+    seeds: int | None = None  # default: 3, or 1 with quick
+    out: Path | None = None  # directory; default benchmarks/results/<version>/
+    latency: LatencyProtocol = field(default_factory=LatencyProtocol)
+    recipes: Mapping[str, Recipe] = field(default_factory=dict)  # per model name, overriding
+    # One training thread: on a shared machine a second one spun against the other processes
+    # and made a digits-CNN epoch 7-40x slower (3 s → 21 s at load 4 on 2 cores).
+    train_threads: int = 1
+    command: str = ""
+
+    def recipe(self, spec: ModelSpec) -> Recipe:
+        return self.recipes.get(spec.name) or spec.recipe(self.quick)
+
+    @property
+    def seed_list(self) -> list[int]:
+        return list(range(self.seeds if self.seeds is not None else (1 if self.quick else 3)))
+
+    @property
+    def mode(self) -> str:
+        narrowed = self.methods or self.models or self.seeds is not None or self.recipes
+        return "custom" if narrowed else "quick" if self.quick else "full"
+
+    @property
+    def path(self) -> Path:
+        if self.out is not None:
+            return self.out / f"{self.mode}.json"
+        return results_path(self.root, __version__, self.mode)
+
+
+def plan(config: BenchConfig) -> list[tuple[ModelSpec, list[Adapter]]]:
+    """The models to run and, per model, the adapters — peers and references of selected
+    methods included, so every ratio has its denominator."""
+    adapters = load_adapters()
+    unknown = [m for m in config.methods if m not in adapters]
+    if unknown:
+        raise BenchError(f"no benchmark for {', '.join(unknown)} (known: "
+                         f"{', '.join(sorted(adapters))})")
+    bad_models = [m for m in config.models if m not in MODELS]
+    if bad_models:
+        raise BenchError(f"unknown model {', '.join(bad_models)} (known: {', '.join(MODELS)})")
+    chosen = set(config.methods) or {n for n, a in adapters.items() if a.kind == "method"}
+    blocks = []
+    for spec in MODELS.values():
+        if config.models and spec.name not in config.models:
+            continue
+
+        def runs_on(a: Adapter, model: str = spec.name) -> bool:
+            return model in (a.quick_models if config.quick else a.models)
+
+        names = {n for n in chosen if runs_on(adapters[n])}
+        names |= {adapters[n].peer for n in names if adapters[n].peer}  # type: ignore[misc]
+        selected = [a for n, a in adapters.items() if n in names and runs_on(a)]
+        if selected:
+            blocks.append((spec, selected))
+    if not blocks:
+        raise BenchError("nothing to run: no selected method applies to the selected models"
+                         + (" in --quick mode" if config.quick else ""))
+    return blocks
+
+
+def _units(spec: ModelSpec, config: BenchConfig, adapter: Adapter | None = None) -> float:
+    """Expected work of one task, in digits-CNN epochs (weights the ETA only)."""
+    recipe = config.recipe(spec)
+    if adapter is None:
+        return recipe.epochs * spec.cost
+    epochs = {"fine-tune": recipe.fine_tune_epochs + 0.5, "train": recipe.epochs}.get(
+        adapter.cost, adapter.cost)  # type: ignore[call-overload]
+    return max(float(epochs), 0.2) * spec.cost
+
+
+def _latency_units(spec: ModelSpec, count: int, protocol: LatencyProtocol) -> float:
+    return count * spec.cost * 0.02 * protocol.rounds * protocol.repeats
+
+
+@dataclass
+class _Run:
+    """One adapter's outcome on one model: per-seed figures and the first seed's model."""
+
+    adapter: Adapter
+    seeds: list[dict[str, Any]] = field(default_factory=list)
+    model: nn.Module | None = None
+    error: str | None = None
+
+
+def _apply(adapter: Adapter, ctx: Context) -> tuple[dict[str, Any], Applied]:
+    start = time.perf_counter()
+    applied = adapter.apply(ctx)
+    seconds = time.perf_counter() - start
+    figures = static_figures(applied.model, ctx.example_inputs, float_model=applied.float_model,
+                             weight_bits=applied.weight_bits)
+    return {
+        "seed": ctx.seed,
+        "accuracy": ctx.accuracy(applied.model),
+        "before_recovery": applied.before_recovery,
+        "seconds": round(seconds, 2),
+        "details": applied.details,
+        **figures,
+    }, applied
+
+
+def _method_info(name: str) -> dict[str, Any]:
+    try:
+        record = get(name)
+    except KeyError:
+        return {}
+    return {"paper": record.paper, "category": record.category,
+            "subcategory": record.subcategory, "summary": record.summary}
+
+
+_EAGER = "@eager"
+
+
+def _latency_fields(measured: dict[str, dict[str, dict[str, float]]], name: str,
+                    folded: bool) -> dict[str, Any]:
+    """A row's latency entries: deployed form (BatchNorm folded when possible) and eager form."""
+    main, eager = measured[name], measured.get(f"{name}{_EAGER}", measured[name])
+    return {
+        "latency_ms": {b: v["median"] for b, v in main.items()},
+        "latency_range_ms": {b: [v["min"], v["max"]] for b, v in main.items()},
+        "latency_eager_ms": {b: v["median"] for b, v in eager.items()},
+        "bn_folded": folded,
+    }
+
+
+def _row(run: _Run, spec: ModelSpec, timing: dict[str, Any] | None,
+         baseline_acc: float) -> dict[str, Any]:
+    a = run.adapter
+    row: dict[str, Any] = {
+        "method": a.name, "kind": a.kind, "model": spec.name, **_method_info(a.name),
+        "setting": a.setting, "own_setting": a.own_setting, "library": a.library,
+        "peer": a.peer,
+    }
+    if run.error is not None or not run.seeds:
+        return {**row, "status": "failed", "error": run.error}
+    first = run.seeds[0]
+    accuracies = [s["accuracy"] for s in run.seeds]
+    befores = [s["before_recovery"] for s in run.seeds if s["before_recovery"] is not None]
+    acc = summarize(accuracies)
+    row.update({
+        "status": "ok",
+        "seeds": [s["seed"] for s in run.seeds],
+        "accuracy": acc,
+        "accuracy_before_recovery": summarize(befores) if befores else None,
+        "tolerance": {"text": a.tolerance.describe(), "source": a.tolerance.source,
+                      "within": a.tolerance.allows(acc["mean"], baseline_acc)},
+        **{k: first[k] for k in ("params", "nonzero_params", "flops", "size_bytes",
+                                 "packed_bytes")},
+        **(timing or {}),
+        "seconds": summarize([s["seconds"] for s in run.seeds])["mean"],
+        "details": first["details"],
+    })
+    flops = sorted({s["flops"] for s in run.seeds})
+    if len(flops) > 1:  # data-driven structure (global ranking, searches) varies with the seed
+        row["flops_by_seed"] = [s["flops"] for s in run.seeds]
+    return row
+
+
+def _baseline_row(spec: ModelSpec, figures: dict[str, Any], accuracies: list[float],
+                  timing: dict[str, Any], seeds: list[int]) -> dict[str, Any]:
+    return {
+        "method": "baseline", "kind": "baseline", "model": spec.name, "status": "ok",
+        "setting": spec.description, "seeds": seeds, "accuracy": summarize(accuracies),
+        **figures,
+        **timing,
+    }
+
+
+def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig,
+               progress: Progress) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    recipe = config.recipe(spec)
+    split = split_for(spec)
+    train_data, test_data = make_loaders(split, recipe)
+    seeds = config.seed_list
+    baselines: dict[int, nn.Module] = {}
+    base_acc, train_seconds = [], []
+    for seed in seeds:
+        with progress.task(f"{spec.name} · baseline · seed {seed}", _units(spec, config)):
+            start = time.perf_counter()
+            baselines[seed], _ = train_baseline(spec, recipe, seed, train_data)
+            train_seconds.append(time.perf_counter() - start)
+            base_acc.append(Context(spec, recipe, seed, split, train_data, test_data,
+                                    baselines[seed]).accuracy(baselines[seed]))
+    runs = []
+    for adapter in adapters:
+        run = _Run(adapter)
+        for seed in seeds:
+            label = f"{spec.name} · {adapter.name} · seed {seed}"
+            with progress.task(label, _units(spec, config, adapter)):
+                ctx = Context(spec, recipe, seed, split, train_data, test_data, baselines[seed])
+                try:
+                    figures, applied = _apply(adapter, ctx)
+                except Exception as exc:  # one broken method must not lose the whole run
+                    run.error = f"{type(exc).__name__}: {exc}"
+                    break
+                run.seeds.append(figures)
+                if run.model is None:
+                    run.model = applied.model
+        runs.append(run)
+    example = split.x_train[:1]
+    eager = {"baseline": baselines[seeds[0]]}
+    eager.update({r.adapter.name: r.model for r in runs if r.model is not None})
+    timed, folded = {}, {}
+    for name, model in eager.items():  # each model as deployed, and as trained when that differs
+        timed[name], folded[name] = deployed(model, example)
+        if folded[name]:
+            timed[f"{name}{_EAGER}"] = model
+    with progress.task(f"{spec.name} · latency of {len(timed)} models",
+                       _latency_units(spec, len(timed), config.latency)):
+        inputs = split.x_test[: max(config.latency.batch_sizes)]
+        measured = latency_session(timed, inputs, config.latency)
+    timing = {name: _latency_fields(measured, name, folded[name]) for name in eager}
+    baseline = _baseline_row(spec, static_figures(baselines[seeds[0]], example), base_acc,
+                             timing["baseline"], seeds)
+    raw = {r.adapter.name: _row(r, spec, timing.get(r.adapter.name),
+                                baseline["accuracy"]["mean"]) for r in runs}
+    rows = [baseline]
+    for row in raw.values():
+        if row["status"] == "ok":
+            peer = raw.get(row["peer"]) if row["peer"] else None
+            derive_row(row, baseline, peer if peer and peer["status"] == "ok" else None)
+        rows.append(row)
+    model_info = {
+        "description": spec.description,
+        "input_shape": list(example.shape),
+        "recipe": vars(recipe),
+        "train_seconds": summarize([round(s, 2) for s in train_seconds])["mean"],
+    }
+    return model_info, rows
+
+
+def _methods_section(rows: list[dict[str, Any]], config: BenchConfig) -> list[dict[str, Any]]:
+    """Every registered method: benchmarked where, in which setting, or why not."""
+    adapters = load_adapters()
+    out = []
+    for record in list_methods():
+        adapter = adapters.get(record.name)
+        ran = sorted({r["model"] for r in rows if r["method"] == record.name},
+                     key=list(MODELS).index)
+        entry: dict[str, Any] = {"method": record.name, "paper": record.paper,
+                                 "category": record.category, "subcategory": record.subcategory,
+                                 "models": ran}
+        if record.name in NOT_APPLICABLE:
+            entry.update(status="not-applicable", reason=NOT_APPLICABLE[record.name])
+        elif adapter is None:
+            entry.update(status="no-adapter", reason="registered after the benchmark's adapters "
+                         "were written: not benchmarked yet")
+        else:
+            entry.update(applicable_models=list(adapter.models), setting=adapter.setting,
+                         status="own-setting" if adapter.own_setting else "direct",
+                         own_setting=adapter.own_setting)
+            if not ran:
+                skipped = config.quick and not adapter.quick_models
+                entry["reason"] = ("skipped by --quick" if skipped
+                                   else "not selected in this run")
+        out.append(entry)
+    return out
+
+
+def run_benchmark(config: BenchConfig, *, progress: Progress | None = None) -> dict[str, Any]:
+    """Run the benchmark described by ``config``, writing ``config.path`` as it goes."""
+    blocks = plan(config)
+    total = sum(
+        _units(spec, config) * len(config.seed_list)
+        + sum(_units(spec, config, a) for a in adapters) * len(config.seed_list)
+        + _latency_units(spec, 2 * (len(adapters) + 1), config.latency)  # deployed + eager
+        for spec, adapters in blocks
+    )
+    progress = progress or Progress(total)
+    progress.total = total
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(config.train_threads)
+    try:
+        return _run(config, blocks, progress)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _run(config: BenchConfig, blocks: list[tuple[ModelSpec, list[Adapter]]],
+         progress: Progress) -> dict[str, Any]:
+    started = time.time()
+    results: dict[str, Any] = {
+        "schema": SCHEMA,
+        "zoo_version": __version__,
+        "mode": config.mode,
+        "complete": False,
+        "command": config.command or shlex.join(sys.argv),
+        "started": dt.datetime.fromtimestamp(started, dt.UTC).isoformat(timespec="seconds"),
+        "duration_seconds": None,
+        "git": git_state(config.root),
+        "machine": machine_info(),
+        "versions": library_versions(),
+        "settings": {
+            "seeds": config.seed_list,
+            "split": {"dataset": "sklearn.datasets.load_digits", "test_size": 0.2,
+                      "seed": SPLIT_SEED, "stratified": True},
+            "latency": config.latency.as_dict(),
+            "train_threads": torch.get_num_threads(),
+            "quantized_engine": "x86",
+            "quick": config.quick,
+        },
+        "models": {},
+        "rows": [],
+        "methods": [],
+        "targets": [],
+    }
+    for spec, adapters in blocks:
+        info, rows = _run_model(spec, adapters, config, progress)
+        results["models"][spec.name] = info
+        results["rows"] += rows
+        results["methods"] = _methods_section(results["rows"], config)
+        results["targets"] = evaluate_targets(results["rows"])
+        results["duration_seconds"] = round(time.time() - started, 1)
+        write_results(config.path, results)
+    results["complete"] = True
+    results["machine"]["load_average_end"] = machine_info().get("load_average")
+    write_results(config.path, results)
+    progress.close(f"wrote {config.path}")
+    return results

@@ -1,0 +1,133 @@
+"""The targets issue 6 sets, checked against result rows — reported whether reached or missed.
+
+1. **Structured pruning** that removes at least half of the FLOPs: on ResNet-56, the measured
+   batch-64 speed-up is at least 0.8× the FLOP reduction, and the latency is no worse than
+   Torch-Pruning's at the same ratio. Two medians of a shared machine are never exactly equal, so
+   "no worse" allows 5 % (``latency_ratio ≤ 1.05``); the ratio itself is reported.
+2. **int8 post-training quantisation**: at least 1.5× faster than fp32 at batch 64, at most 30 %
+   of the fp32 file, accuracy within 1 point — on every model it ran on.
+3. **Every method within its stated tolerance** of the baseline (the rows that are not, listed).
+
+Pure Python over the row dictionaries of :mod:`zoo.bench.results`.
+
+>>> rows = [{"method": "int8-ptq", "kind": "method", "model": "resnet56", "status": "ok",
+...          "speedup": {"64": 2.0}, "size_ratio": 0.27, "accuracy_delta_points": -0.3,
+...          "tolerance": {"within": True}}]
+>>> [(t["id"], t["reached"]) for t in evaluate_targets(rows)]
+[('int8-ptq', True), ('tolerance', True)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["LATENCY_NOISE", "describe", "evaluate_targets"]
+
+STRUCTURED_MODEL = "resnet56"
+MIN_FLOP_REDUCTION = 2.0  # removing ≥ 50 % of FLOPs
+SPEEDUP_SHARE = 0.8
+LATENCY_NOISE = 1.05
+INT8_SPEEDUP, INT8_SIZE, INT8_POINTS = 1.5, 0.30, 1.0
+
+Row = dict[str, Any]
+
+
+def _check(name: str, value: float | None, op: str, limit: float) -> dict[str, Any]:
+    reached = value is not None and (value >= limit if op == ">=" else value <= limit)
+    return {"name": name, "value": value, "op": op, "limit": limit, "reached": reached}
+
+
+def _structured(rows: list[Row]) -> dict[str, Any] | None:
+    candidates = [r for r in rows if r["model"] == STRUCTURED_MODEL and r["kind"] == "method"
+                  and r.get("subcategory") == "structured" and r["status"] == "ok"
+                  and (r.get("flop_reduction") or 0) >= MIN_FLOP_REDUCTION]
+    if not candidates:
+        return None
+    results = []
+    for row in candidates:
+        share = row["speedup_over_flop_reduction"].get("64")
+        checks = [_check("batch-64 speed-up ÷ FLOP reduction", share, ">=", SPEEDUP_SHARE)]
+        peer = row.get("vs_peer")
+        checks.append(_check(f"batch-64 latency ÷ {peer['peer'] if peer else 'peer'}",
+                             peer["latency_ratio"].get("64") if peer else None, "<=",
+                             LATENCY_NOISE))
+        results.append({"method": row["method"], "model": row["model"],
+                        "flop_reduction": row["flop_reduction"],
+                        "speedup_64": row["speedup"].get("64"), "checks": checks,
+                        "reached": all(c["reached"] for c in checks)})
+    return {
+        "id": "structured-pruning",
+        "text": f"Structured pruning removing ≥ 50 % of FLOPs on ResNet-56: batch-64 speed-up "
+                f"≥ {SPEEDUP_SHARE} × FLOP reduction, latency no worse than Torch-Pruning's "
+                f"(ratio ≤ {LATENCY_NOISE}, a 5 % allowance for timing noise)",
+        "results": results,
+        "reached": all(r["reached"] for r in results),
+    }
+
+
+def _int8(rows: list[Row]) -> dict[str, Any] | None:
+    candidates = [r for r in rows if r["method"] == "int8-ptq" and r["status"] == "ok"]
+    if not candidates:
+        return None
+    results = []
+    for row in candidates:
+        checks = [
+            _check("batch-64 speed-up over fp32", row["speedup"].get("64"), ">=", INT8_SPEEDUP),
+            _check("size ÷ fp32 size", row["size_ratio"], "<=", INT8_SIZE),
+            _check("accuracy change (points)", row["accuracy_delta_points"], ">=", -INT8_POINTS),
+        ]
+        results.append({"method": row["method"], "model": row["model"], "checks": checks,
+                         "reached": all(c["reached"] for c in checks)})
+    return {
+        "id": "int8-ptq",
+        "text": f"int8 post-training quantisation: ≥ {INT8_SPEEDUP}× faster than fp32 at batch 64,"
+                f" ≤ {INT8_SIZE:.0%} of the file size, accuracy within {INT8_POINTS:g} point",
+        "results": results,
+        "reached": all(r["reached"] for r in results),
+    }
+
+
+def _tolerance(rows: list[Row]) -> dict[str, Any] | None:
+    judged = [r for r in rows if r["kind"] == "method" and r["status"] == "ok"]
+    failed = [r for r in rows if r["kind"] == "method" and r["status"] == "failed"]
+    if not judged and not failed:
+        return None
+    outside = [{"method": r["method"], "model": r["model"],
+                "accuracy_delta_points": r.get("accuracy_delta_points")}
+               for r in judged if not r["tolerance"]["within"]]
+    return {
+        "id": "tolerance",
+        "text": "Every method's accuracy within its stated tolerance of the baseline",
+        "outside": outside,
+        "failed": [{"method": r["method"], "model": r["model"], "error": r.get("error")}
+                   for r in failed],
+        "reached": not outside and not failed,
+    }
+
+
+def evaluate_targets(rows: Iterable[Row]) -> list[dict[str, Any]]:
+    """The targets that the rows can judge (a run without ResNet-56 cannot judge the first)."""
+    rows = list(rows)
+    found = (_structured(rows), _int8(rows), _tolerance(rows))
+    return [t for t in found if t is not None]
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
+
+
+def describe(target: dict[str, Any]) -> list[str]:
+    """Plain-text lines for one evaluated target: a verdict line, then one line per result."""
+    lines = [f"{'reached' if target['reached'] else 'MISSED'}: {target['text']}"]
+    for result in target.get("results", []):
+        checks = "; ".join(
+            f"{c['name']} {_fmt(c['value'])} (target {c['op']} {c['limit']:g})"
+            f"{'' if c['reached'] else ' MISSED'}" for c in result["checks"])
+        lines.append(f"  {result['method']} on {result['model']}: {checks}")
+    for row in target.get("outside", []):
+        lines.append(f"  outside tolerance: {row['method']} on {row['model']} "
+                     f"({_fmt(row['accuracy_delta_points'])} points)")
+    for row in target.get("failed", []):
+        lines.append(f"  failed: {row['method']} on {row['model']}: {row['error']}")
+    return lines
