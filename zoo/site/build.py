@@ -141,6 +141,8 @@ def serve(
         mkdocs_serve(
             config_file=str(config_file(repo_root)), livereload=True, watch=watch,
             dev_addr=f"{host}:{port}", strict=False,
+            # Serve at the root, not under the published site's path (/<repo name>/).
+            site_url=f"http://{host}:{port}/",
         )
 
 
