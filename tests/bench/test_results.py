@@ -77,7 +77,7 @@ def test_results_round_trip_and_the_newest_version_is_found(tmp_path: Path) -> N
 def test_load_results_names_the_file_and_what_is_wrong(tmp_path: Path) -> None:
     bad = tmp_path / "full.json"
     bad.write_text("{not json")
-    with pytest.raises(ResultsError, match="full.json: cannot read"):
+    with pytest.raises(ResultsError, match=r"full\.json: cannot read"):
         load_results(bad)
     bad.write_text(json.dumps({"schema": "other/1"}))
     with pytest.raises(ResultsError, match="not a aladin-bench/1 result file"):

@@ -221,7 +221,8 @@ def _baseline_row(spec: ModelSpec, figures: dict[str, Any], accuracies: list[flo
                   timing: dict[str, Any], seeds: list[int]) -> dict[str, Any]:
     return {
         "method": "baseline", "kind": "baseline", "model": spec.name, "status": "ok",
-        "setting": spec.description, "seeds": seeds, "accuracy": summarize(accuracies),
+        "setting": spec.description, "own_setting": None, "library": None, "peer": None,
+        "seeds": seeds, "accuracy": summarize(accuracies),
         **figures,
         **timing,
     }

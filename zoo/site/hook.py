@@ -30,6 +30,8 @@ from ..catalog import Catalog, CatalogError, load
 from ..publish.exports import to_bibtex, to_csv, to_json
 from ..registry import by_paper
 from .apidocs import method_doc
+from .benchmarks import PAGE_URI as BENCH_PAGE
+from .benchmarks import BenchView, ResultsError, load_bench_view
 from .feed import atom_feed
 from .model import SiteModel, category_uri, method_uri, paper_uri, venue_uri, year_uri
 from .pages import PrebuiltPage, Stopwatch, add_page, add_static
@@ -98,6 +100,15 @@ def _catalog(config: MkDocsConfig) -> Catalog:
         raise PluginError(f"the catalog at {root} is invalid:\n{exc}") from exc
 
 
+def _bench_view(config: MkDocsConfig, catalog: Catalog) -> BenchView | None:
+    """The committed benchmark results of the repository the site belongs to, if any."""
+    repo_root = Path(config.config_file_path).resolve().parent.parent
+    try:
+        return load_bench_view(repo_root, frozenset(p.id for p in catalog.papers))
+    except ResultsError as exc:
+        raise PluginError(str(exc)) from exc
+
+
 def _text(value: str) -> str:
     """A plain string made safe for places the theme prints raw (titles, nav, attributes)."""
     return html.escape(" ".join(value.split()), quote=True)
@@ -115,7 +126,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
             catalog, by_paper(), repo_url=config.repo_url or "",
             branch=str(options.get("branch", "main")),
         )
-        _state.update(model=model, renderer=Renderer(model, config.use_directory_urls))
+        bench = _bench_view(config, catalog)
+        _state.update(model=model, renderer=Renderer(model, config.use_directory_urls, bench))
         config.nav = _expand_nav(config.nav or [], model)
     return config
 
@@ -150,6 +162,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         page("years/index.md", "Years", renderer.years, in_nav=True)
         for year, _ in model.by_year:
             page(year_uri(year), f"Papers of {year}", lambda y=year: renderer.year(y))
+        page(BENCH_PAGE, "Benchmarks", renderer.benchmarks, in_nav=True)
         page("api/index.md", "Zoo API reference", renderer.api_index, in_nav=True)
         for record in model.all_methods:
             doc = method_doc(record)

@@ -20,6 +20,8 @@ from ..catalog import Paper
 from ..publish.exports import bibtex_entry
 from ..registry import MethodRecord
 from .apidocs import MethodDoc
+from .benchmarks import PAGE_URI as BENCH_PAGE
+from .benchmarks import BenchView
 from .model import (
     Section,
     SiteModel,
@@ -106,6 +108,7 @@ class Renderer:
 
     model: SiteModel
     directory_urls: bool = True
+    bench: BenchView | None = None  # the committed benchmark results, if any
 
     def _href_factory(self, page_uri: str) -> Callable[[str], str]:
         base = root_prefix(url_of(page_uri, self.directory_urls))
@@ -130,9 +133,11 @@ class Renderer:
             paper=paper, names=self.model.names(paper), methods=methods,
             venue=self.model.catalog.venue(paper.venue), label=self.model.catalog.label(paper),
         )
+        bench_methods = [self.bench.for_method(m.name) for m in methods] if self.bench else []
         html = self.render(
             "paper.html", paper_uri(paper.id), links=paper_links(paper), related=related,
-            edit_url=self.model.repo_link("edit", self.model.entry_path(paper)), **context,
+            edit_url=self.model.repo_link("edit", self.model.entry_path(paper)),
+            bench=self.bench, bench_methods=bench_methods, bench_page=BENCH_PAGE, **context,
         )
         # Search indexes a digest of the page (title, authors, venue, categories, zoo), not the
         # BibTeX and related-paper lists: a smaller index with fewer false hits, parsed 10x faster.
@@ -140,6 +145,7 @@ class Renderer:
         # No table of contents: the page is short, and at 10,000 papers every byte counts.
         anchors = ["links", "bibtex"] + (["code"] if paper.code else [])
         anchors += (["zoo"] if methods else []) + (["related"] if related else [])
+        anchors += ["benchmarks"] if bench_methods else []
         return Rendered(html, [], search_html, anchors=frozenset(anchors))
 
     def section(self, section: Section) -> Rendered:
@@ -179,6 +185,21 @@ class Renderer:
     def year(self, year: int) -> Rendered:
         papers = next(ps for y, ps in self.model.by_year if y == year)
         return Rendered(self.render("year.html", year_uri(year), year=year, papers=papers), [])
+
+    def benchmarks(self) -> Rendered:
+        html = self.render("benchmarks.html", BENCH_PAGE, bench=self.bench)
+        if self.bench is None:
+            return Rendered(html, [])
+        results, bench = self.bench.results, self.bench
+        sections = [("run", "The run"), ("targets", "Targets"), ("results", "Results"),
+                    ("plots", "Plots"), ("models", "Models"), ("peers", "Peers"),
+                    ("settings", "Own settings and methods not in this run"),
+                    ("reproduce", "Reproduce")]
+        present = {"targets": bool(results.get("targets")), "peers": bool(bench.peers),
+                   "settings": bool(bench.own_settings or bench.not_benchmarked)}
+        toc = [(i, n) for i, n in sections if present.get(i, True)]
+        rows = {f"bench-{r['method']}-{r['model']}" for r in bench.rows}
+        return Rendered(html, tokens(toc), anchors=frozenset(rows))
 
     def api_index(self) -> Rendered:
         return Rendered(self.render("api_index.html", "api/index.md"), [])

@@ -1,0 +1,141 @@
+"""The website's Benchmarks page and the paper pages' benchmark sections, from a real result file,
+in a real MkDocs build (a scratch repository: the real site/ and the tiny run's results)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import zoo
+from zoo.catalog import Catalog, load
+from zoo.site import SiteBuildError, build_site
+from zoo.site.benchmarks import accuracy_plots, speedup_plots
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class _Page(HTMLParser):
+    """Ids, links and table rows (as lists of cell texts) of one page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.circles = 0
+        self.rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if found.get("id"):
+            self.ids.add(found["id"])
+        if tag == "a" and found.get("href"):
+            self.links.append(found["href"])
+        if tag == "circle":
+            self.circles += 1
+        if tag == "tr":
+            self.rows.append([])
+        if tag in {"td", "th"}:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"td", "th"} and self._cell is not None and self.rows:
+            self.rows[-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _scratch_repo(root: Path, results: dict[str, Any] | None, text: str | None = None) -> Path:
+    shutil.copytree(REPO / "site", root / "site")
+    if results is not None or text is not None:
+        path = root / "benchmarks" / "results" / "0.1.0" / "full.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(text if text is not None else json.dumps(results), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load(REPO / "catalog")
+
+
+@pytest.fixture(scope="module")
+def bench_site(tiny, catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    results, _ = tiny
+    repo = _scratch_repo(tmp_path_factory.mktemp("repo"), results)
+    out = tmp_path_factory.mktemp("out") / "site"
+    build_site(catalog, repo, out)  # strict: any MkDocs warning fails the build
+    return out
+
+
+def test_benchmarks_page_has_every_row_linked_to_its_paper(tiny, bench_site: Path) -> None:
+    results, _ = tiny
+    page = _parse(bench_site / "benchmarks.html")
+    body = [row for row in page.rows if row and row[0] in {r["method"] for r in results["rows"]}]
+    assert [row[0] for row in body] == [r["method"] for r in results["rows"]]
+    l1 = next(row for row in body if row[0] == "l1-norm")
+    assert l1[1:3] == ["digits-cnn", "method"]
+    assert re.fullmatch(r"\d+\.\d", l1[3])  # accuracy in percent, one seed: no spread
+    paper = zoo.get("l1-norm").paper
+    assert f"papers/{paper}.html" in page.links
+    assert (bench_site / "papers" / f"{paper}.html").is_file()
+    for link in (x for x in page.links if x.startswith("#")):
+        assert link[1:] in page.ids, f"benchmarks.html links to a missing anchor {link}"
+
+
+def test_benchmarks_page_shows_machine_versions_targets_and_plots(tiny, bench_site) -> None:
+    results, _ = tiny
+    text = (bench_site / "benchmarks.html").read_text(encoding="utf-8")
+    assert results["machine"]["cpu"] in text
+    assert f"torch {results['versions']['torch']}" in text
+    assert f"torch_pruning {results['versions']['torch_pruning']}" in text
+    assert "int8 post-training quantisation" in text  # the target this run can judge
+    assert "Custom run" in text  # the banner says the figures are not a full run's
+    assert 'data-sortable' in text and "<script>" in text
+    page = _parse(bench_site / "benchmarks.html")
+    ok_rows = [r for r in results["rows"] if r["status"] == "ok"]
+    plotted = sum(len(p.points) for p in accuracy_plots(results["rows"]) +
+                  speedup_plots(results["rows"]))
+    assert plotted == len(ok_rows) + len(ok_rows) - 1  # every row by FLOPs; all but the baseline
+    assert page.circles >= plotted  # plus the legend's swatches
+    nav = (bench_site / "index.html").read_text(encoding="utf-8")
+    assert 'href="benchmarks.html"' in nav
+
+
+def test_paper_pages_show_their_own_numbers_or_why_not(bench_site: Path) -> None:
+    l1 = (bench_site / "papers" / f"{zoo.get('l1-norm').paper}.html").read_text(encoding="utf-8")
+    section = l1.split('id="benchmarks"')[1].split('id="bibtex"')[0]
+    assert "pruning_ratio=0.5" in section and "../benchmarks.html#bench-l1-norm-digits-cnn" in section
+    assert "digits-cnn" in section and "×" in section  # FLOP reduction and speed-up
+    fpgm = (bench_site / "papers" / f"{zoo.get('fpgm').paper}.html").read_text(encoding="utf-8")
+    assert "is not in the committed benchmark run (not selected in this run)" in fpgm
+
+
+def test_without_results_the_page_says_how_to_make_them(catalog, tmp_path: Path) -> None:
+    repo = _scratch_repo(tmp_path / "repo", None)
+    build_site(catalog, repo, tmp_path / "site")
+    text = (tmp_path / "site" / "benchmarks.html").read_text(encoding="utf-8")
+    assert "No benchmark results are committed yet" in text and "aladin bench" in text
+    paper = (tmp_path / "site" / "papers" / f"{zoo.get('l1-norm').paper}.html").read_text()
+    assert 'id="benchmarks"' not in paper
+
+
+def test_a_malformed_result_file_fails_the_build_and_names_it(catalog, tmp_path: Path) -> None:
+    repo = _scratch_repo(tmp_path / "repo", None, text='{"schema": "aladin-bench/1"}')
+    with pytest.raises(SiteBuildError, match=r"full\.json: missing machine"):
+        build_site(catalog, repo, tmp_path / "site")

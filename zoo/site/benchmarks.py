@@ -1,0 +1,269 @@
+"""The Benchmarks page and each paper's benchmark block, from the committed result file.
+
+The newest ``benchmarks/results/<version>/{full,quick,custom}.json`` (see
+:func:`zoo.bench.results.find_results`) is read once per build — no PyTorch needed — and turned
+into what the templates print: table rows with a display text and a sort key per cell, the
+targets, the run's machine and versions, and two kinds of SVG plot (:mod:`zoo.site.plots`):
+accuracy against FLOPs per model, and measured against theoretical speed-up. A malformed file
+fails the build and names itself; no file at all gives a page that says how to make one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from ..bench.results import ResultsError, find_results, load_results
+from .plots import Plot, PointSpec, scatter, si
+
+__all__ = [
+    "PAGE_URI",
+    "BenchView",
+    "Cell",
+    "MethodBench",
+    "ResultsError",
+    "TableRow",
+    "accuracy_plots",
+    "load_bench_view",
+    "speedup_plots",
+]
+
+Row = dict[str, Any]
+PAGE_URI = "benchmarks.md"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell: what it shows, what it sorts by (numbers sort numerically), a tooltip."""
+
+    text: str
+    sort: str | float | None = None
+    title: str = ""
+    numeric: bool = True
+
+
+@dataclass(frozen=True)
+class TableRow:
+    row: Row
+    paper: str | None  # catalog id to link, when the catalog has the paper
+    cells: tuple[Cell, ...]
+
+    @property
+    def status(self) -> str:
+        return str(self.row.get("status", "ok"))
+
+
+def _num(value: float | None, digits: int = 2, suffix: str = "") -> Cell:
+    if value is None:
+        return Cell("–", None)
+    return Cell(f"{value:.{digits}f}{suffix}", value)
+
+
+def _pct(stats: dict[str, Any] | None) -> Cell:
+    if not stats:
+        return Cell("–", None)
+    mean, std, n = 100 * stats["mean"], 100 * stats["std"], len(stats["values"])
+    text = f"{mean:.1f} ± {std:.1f}" if n > 1 else f"{mean:.1f}"
+    return Cell(text, mean, title=" / ".join(f"{100 * v:.1f}" for v in stats["values"])
+                + f" % over {n} seed{'s' * (n != 1)}")
+
+
+def _batch(row: Row, key: str, batch: str) -> float | None:
+    return (row.get(key) or {}).get(batch)
+
+
+def _delta(row: Row) -> Cell:
+    delta = row.get("accuracy_delta_points")
+    tolerance = row.get("tolerance") or {}
+    if delta is None:
+        return Cell("–", None)
+    mark = "" if row["kind"] == "baseline" else (" ✓" if tolerance.get("within") else " ✗")
+    title = (f"tolerance: {tolerance.get('text')} ({tolerance.get('source')})"
+             if tolerance else "")
+    return Cell(f"{delta:+.1f}{mark}", delta, title=title)
+
+
+def _size(row: Row) -> Cell:
+    size, packed = row.get("size_bytes"), row.get("packed_bytes")
+    if size is None:
+        return Cell("–", None)
+    text = f"{size / 1024:.1f}"
+    title = "torch.save(state_dict) bytes"
+    if packed:
+        text += f" ({packed / 1024:.1f})"
+        title += "; in parentheses: the weights packed at their bit widths"
+    return Cell(text, size / 1024, title=title)
+
+
+def _speedup(row: Row, batch: str) -> Cell:
+    value = _batch(row, "speedup", batch)
+    if value is None:
+        return Cell("–", None)
+    eager = _batch(row, "speedup_eager", batch)
+    title = f"as trained (BatchNorm not folded): {eager:.2f}×" if eager is not None else ""
+    return Cell(f"{value:.2f}×", value, title=title)
+
+
+def _vs_peer(row: Row) -> Cell:
+    peer = row.get("vs_peer")
+    if not peer:
+        return Cell("–", None)
+    lat = peer["latency_ratio"].get("64")
+    text = f"{lat:.2f}× / {peer['accuracy_delta_points']:+.1f}" if lat is not None else "–"
+    return Cell(text, lat, title=f"vs {peer['peer']}: batch-64 latency ours ÷ peer "
+                f"{lat}, accuracy ours ÷ peer {peer['accuracy_ratio']}, "
+                f"difference {peer['accuracy_delta_points']:+.2f} points")
+
+
+COLUMNS: tuple[tuple[str, str, Callable[[Row], Cell]], ...] = (
+    ("Model", "the benchmark model", lambda r: Cell(r["model"], r["model"], numeric=False)),
+    ("Kind", "zoo method, peer library, reference or baseline",
+     lambda r: Cell(r["kind"], r["kind"], numeric=False)),
+    ("Accuracy %", "test accuracy, mean ± sample standard deviation over the seeds",
+     lambda r: _pct(r.get("accuracy"))),
+    ("Δ pts", "accuracy minus the baseline's, in points; ✓ within the method's stated tolerance",
+     _delta),
+    ("Params k", "parameters (thousands)",
+     lambda r: _num(r["params"] / 1e3 if r.get("params") is not None else None, 1)),
+    ("MFLOPs", "FLOPs of one forward pass of one input (millions; a multiply-add is 2)",
+     lambda r: _num(r["flops"] / 1e6 if r.get("flops") is not None else None, 2)),
+    ("FLOP ÷", "FLOP reduction: baseline FLOPs ÷ FLOPs", lambda r: _num(r.get("flop_reduction"),
+                                                                      2, "×")),
+    ("Size KiB", "serialized size (packed size of fake-quantised weights)", _size),
+    ("ms @1", "median CPU latency at batch 1 (ms)",
+     lambda r: _num(_batch(r, "latency_ms", "1"), 3)),
+    ("ms @64", "median CPU latency at batch 64 (ms)",
+     lambda r: _num(_batch(r, "latency_ms", "64"), 2)),
+    ("Speed-up @64", "baseline latency ÷ latency at batch 64", lambda r: _speedup(r, "64")),
+    ("Real share", "batch-64 speed-up ÷ FLOP reduction: how much of the theoretical gain the "
+     "CPU delivers", lambda r: _num(_batch(r, "speedup_over_flop_reduction", "64"), 2)),
+    ("vs peer", "batch-64 latency ours ÷ peer / accuracy difference in points", _vs_peer),
+)
+
+
+def _cells(row: Row) -> tuple[Cell, ...]:
+    """Every column's cell; a failed row shows only its model and kind (the error is shown)."""
+    ok = row.get("status") == "ok"
+    return tuple(column(row) if ok or i < 2 else Cell("", None)
+                 for i, (_, _, column) in enumerate(COLUMNS))
+
+
+@dataclass(frozen=True)
+class MethodBench:
+    """One zoo method's numbers for its paper page."""
+
+    name: str
+    rows: tuple[TableRow, ...]
+    entry: dict[str, Any] | None  # the result file's "methods" entry (status, reason, setting)
+
+
+@dataclass(frozen=True)
+class BenchView:
+    """A loaded result file, shaped for the templates."""
+
+    results: dict[str, Any]
+    source: str  # repository-relative path of the file
+    known_papers: frozenset[str]
+
+    @property
+    def rows(self) -> list[Row]:
+        return self.results["rows"]
+
+    @cached_property
+    def table(self) -> list[TableRow]:
+        return [TableRow(r, r.get("paper") if r.get("paper") in self.known_papers else None,
+                         _cells(r)) for r in self.rows]
+
+    @property
+    def columns(self) -> list[tuple[str, str]]:
+        return [(name, title) for name, title, _ in COLUMNS]
+
+    def for_method(self, name: str) -> MethodBench:
+        entries = {m["method"]: m for m in self.results["methods"]}
+        return MethodBench(name, tuple(t for t in self.table if t.row["method"] == name),
+                           entries.get(name))
+
+    @cached_property
+    def not_benchmarked(self) -> list[dict[str, Any]]:
+        return [m for m in self.results["methods"] if not m.get("models")]
+
+    @cached_property
+    def own_settings(self) -> list[dict[str, Any]]:
+        return [m for m in self.results["methods"] if m.get("models") and m.get("own_setting")]
+
+    @cached_property
+    def peers(self) -> list[tuple[str, str, str]]:
+        seen: dict[str, tuple[str, str, str]] = {}
+        for r in self.rows:
+            if r["kind"] == "peer" and r["method"] not in seen:
+                seen[r["method"]] = (r["method"], r.get("library") or "", r.get("setting") or "")
+        return list(seen.values())
+
+    @cached_property
+    def plots(self) -> list[Plot]:
+        return accuracy_plots(self.rows) + speedup_plots(self.rows)
+
+
+def _series(row: Row) -> str:
+    if row["kind"] in ("baseline", "peer", "reference"):
+        return row["kind"]
+    return str(row.get("category") or "method")
+
+
+def _ok(rows: Sequence[Row]) -> list[Row]:
+    return [r for r in rows if r.get("status") == "ok"]
+
+
+def accuracy_plots(rows: Sequence[Row]) -> list[Plot]:
+    """Accuracy against FLOPs (log scale), one plot per model with at least two rows."""
+    plots = []
+    for model in dict.fromkeys(r["model"] for r in rows):
+        mine = [r for r in _ok(rows) if r["model"] == model and r.get("flops")]
+        if len(mine) < 2:
+            continue
+        specs = [PointSpec(r["flops"], 100 * r["accuracy"]["mean"], r["method"], _series(r),
+                           title=f"{r['method']} on {model}: {100 * r['accuracy']['mean']:.1f} %"
+                           f", {si(r['flops'])}FLOPs") for r in mine]
+        plots.append(scatter(specs, x_label="FLOPs per input (log scale)",
+                             y_label="test accuracy (%)", x_log=True, y_fmt="",
+                             title=f"Accuracy vs FLOPs — {model}"))
+    return plots
+
+
+def speedup_plots(rows: Sequence[Row]) -> list[Plot]:
+    """Measured batch-64 speed-up against the FLOP reduction, every model, both log scales."""
+    specs = [
+        PointSpec(r["flop_reduction"], r["speedup"]["64"], r["method"], _series(r),
+                  title=f"{r['method']} on {r['model']}: FLOPs ÷{r['flop_reduction']:.2f}, "
+                  f"measured ×{r['speedup']['64']:.2f} at batch 64")
+        for r in _ok(rows)
+        if r["kind"] != "baseline" and r.get("flop_reduction") and
+        (r.get("speedup") or {}).get("64")
+    ]
+    if not specs:
+        return []
+    return [scatter(specs, x_label="theoretical speed-up: FLOP reduction (log)",
+                    y_label="measured speed-up at batch 64 (log)", x_log=True, y_log=True,
+                    x_fmt="×", y_fmt="×", diagonals=((1.0, "measured = theoretical", False),
+                                                    (0.8, "0.8 × theoretical", True)),
+                    title="Measured vs theoretical speed-up (batch 64)")]
+
+
+def load_bench_view(repo_root: Path, known_papers: frozenset[str]) -> BenchView | None:
+    """The view of the committed results under ``repo_root``; ``None`` when there are none.
+
+    Raises :class:`~zoo.bench.results.ResultsError` naming the file when it is malformed.
+    """
+    path = find_results(repo_root)
+    if path is None:
+        return None
+    results = load_results(path)
+    try:
+        source = path.relative_to(repo_root).as_posix()
+    except ValueError:  # pragma: no cover - find_results only looks under repo_root
+        source = str(path)
+    return BenchView(results, source, known_papers)
+
