@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .registry import MethodRecord, MissingExtraError, get, list_methods, register
+from .registry import (
+    MethodRecord,
+    MissingExtraError,
+    get,
+    import_zoo_module,
+    list_methods,
+    register,
+)
 
 __all__ = ["MethodRecord", "MissingExtraError", "get", "list_methods", "register"]
 __version__ = "0.1.0"
@@ -26,14 +33,4 @@ _LAZY = {
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'zoo' has no attribute {name!r}")
-    import importlib
-
-    try:
-        module = importlib.import_module(_LAZY[name])
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.split(".")[0] in {"torch", "sklearn", "torch_pruning"}:
-            raise MissingExtraError(
-                f"zoo.{name} needs PyTorch: pip install 'aladin-zoo[zoo]'"
-            ) from exc
-        raise
-    return getattr(module, name)
+    return getattr(import_zoo_module(_LAZY[name], f"zoo.{name}"), name)

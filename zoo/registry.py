@@ -68,15 +68,20 @@ class MethodRecord:
     @property
     def obj(self) -> Any:
         """The implementation itself (imports its module, which needs PyTorch)."""
-        try:
-            module = importlib.import_module(self.module)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.split(".")[0] in {"torch", "sklearn", "torch_pruning"}:
-                raise MissingExtraError(
-                    f"zoo method {self.name!r} needs PyTorch: pip install 'aladin-zoo[zoo]'"
-                ) from exc
-            raise
-        return getattr(module, self.qualname)
+        return getattr(import_zoo_module(self.module, f"zoo method {self.name!r}"), self.qualname)
+
+
+_ZOO_EXTRA = frozenset({"torch", "sklearn", "scipy", "torch_pruning"})
+
+
+def import_zoo_module(module: str, what: str) -> Any:
+    """Import a torch-dependent module; without the ``zoo`` extra, say which install fixes it."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] in _ZOO_EXTRA:
+            raise MissingExtraError(f"{what} needs PyTorch: pip install 'aladin-zoo[zoo]'") from exc
+        raise
 
 
 def _literal(node: ast.expr, where: str) -> Any:
