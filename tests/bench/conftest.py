@@ -1,4 +1,4 @@
-"""A tiny real benchmark run, shared by the harness, CLI and website tests of this directory.
+"""A tiny real benchmark run and a site built from it, shared by this directory's tests.
 
 L1-norm and int8 on the digits CNN (their peers come along), one seed, a 3-epoch recipe with a
 1-epoch fine-tune, two latency rounds of two passes: a few seconds of CPU on one thread.
@@ -6,6 +6,8 @@ L1-norm and int8 on the digits CNN (their peers come along), one seed, a 3-epoch
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,8 @@ import pytest
 from zoo.bench.measure import LatencyProtocol
 from zoo.bench.models import Recipe
 from zoo.bench.runner import BenchConfig, run_benchmark
+from zoo.catalog import Catalog, load
+from zoo.site import build_site
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -28,3 +32,28 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path
                          latency=LatencyProtocol(warmup=1, rounds=2, repeats=2),
                          command="test")
     return run_benchmark(config), config.path
+
+
+def scratch_repo(root: Path, results: dict[str, Any] | None, text: str | None = None) -> Path:
+    """A repository holding the real ``site/`` and, if given, a committed result file."""
+    shutil.copytree(REPO / "site", root / "site")
+    if results is not None or text is not None:
+        path = root / "benchmarks" / "results" / "0.1.0" / "full.json"
+        path.parent.mkdir(parents=True)
+        path.write_text(text if text is not None else json.dumps(results), encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load(REPO / "catalog")
+
+
+@pytest.fixture(scope="session")
+def bench_site(tiny, catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real catalog's website (``mkdocs build --strict``) with the tiny run's results."""
+    results, _ = tiny
+    repo = scratch_repo(tmp_path_factory.mktemp("repo"), results)
+    out = tmp_path_factory.mktemp("out") / "site"
+    build_site(catalog, repo, out)
+    return out

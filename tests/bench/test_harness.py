@@ -104,7 +104,8 @@ def test_quick_plan_covers_the_targets_and_skips_the_searches() -> None:
     full = {spec.name: [a.name for a in adapters]
             for spec, adapters in plan(BenchConfig(root=REPO))}
     assert {"darts", "fpgm", "tp-fpgm"} <= set(full["digits-cnn"])
-    assert {"fpgm", "taylor", "gate-decorator", "tp-fpgm"} <= set(full["resnet56"])
+    assert {"fpgm", "taylor", "gate-decorator", "tp-fpgm", "tp-magnitude-global"} <= set(
+        full["resnet56"])
 
 
 def test_unknown_names_are_refused_with_the_known_ones() -> None:

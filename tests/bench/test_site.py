@@ -3,21 +3,17 @@ in a real MkDocs build (a scratch repository: the real site/ and the tiny run's 
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 import zoo
-from zoo.catalog import Catalog, load
 from zoo.site import SiteBuildError, build_site
 from zoo.site.benchmarks import accuracy_plots, speedup_plots
 
-REPO = Path(__file__).resolve().parents[2]
+from .conftest import scratch_repo
 
 
 class _Page(HTMLParser):
@@ -60,29 +56,6 @@ def _parse(path: Path) -> _Page:
     return page
 
 
-def _scratch_repo(root: Path, results: dict[str, Any] | None, text: str | None = None) -> Path:
-    shutil.copytree(REPO / "site", root / "site")
-    if results is not None or text is not None:
-        path = root / "benchmarks" / "results" / "0.1.0" / "full.json"
-        path.parent.mkdir(parents=True)
-        path.write_text(text if text is not None else json.dumps(results), encoding="utf-8")
-    return root
-
-
-@pytest.fixture(scope="module")
-def catalog() -> Catalog:
-    return load(REPO / "catalog")
-
-
-@pytest.fixture(scope="module")
-def bench_site(tiny, catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    results, _ = tiny
-    repo = _scratch_repo(tmp_path_factory.mktemp("repo"), results)
-    out = tmp_path_factory.mktemp("out") / "site"
-    build_site(catalog, repo, out)  # strict: any MkDocs warning fails the build
-    return out
-
-
 def test_benchmarks_page_has_every_row_linked_to_its_paper(tiny, bench_site: Path) -> None:
     results, _ = tiny
     page = _parse(bench_site / "benchmarks.html")
@@ -120,14 +93,15 @@ def test_benchmarks_page_shows_machine_versions_targets_and_plots(tiny, bench_si
 def test_paper_pages_show_their_own_numbers_or_why_not(bench_site: Path) -> None:
     l1 = (bench_site / "papers" / f"{zoo.get('l1-norm').paper}.html").read_text(encoding="utf-8")
     section = l1.split('id="benchmarks"')[1].split('id="bibtex"')[0]
-    assert "pruning_ratio=0.5" in section and "../benchmarks.html#bench-l1-norm-digits-cnn" in section
+    assert "pruning_ratio=0.5" in section
+    assert "../benchmarks.html#bench-l1-norm-digits-cnn" in section
     assert "digits-cnn" in section and "×" in section  # FLOP reduction and speed-up
     fpgm = (bench_site / "papers" / f"{zoo.get('fpgm').paper}.html").read_text(encoding="utf-8")
     assert "is not in the committed benchmark run (not selected in this run)" in fpgm
 
 
 def test_without_results_the_page_says_how_to_make_them(catalog, tmp_path: Path) -> None:
-    repo = _scratch_repo(tmp_path / "repo", None)
+    repo = scratch_repo(tmp_path / "repo", None)
     build_site(catalog, repo, tmp_path / "site")
     text = (tmp_path / "site" / "benchmarks.html").read_text(encoding="utf-8")
     assert "No benchmark results are committed yet" in text and "aladin bench" in text
@@ -136,6 +110,6 @@ def test_without_results_the_page_says_how_to_make_them(catalog, tmp_path: Path)
 
 
 def test_a_malformed_result_file_fails_the_build_and_names_it(catalog, tmp_path: Path) -> None:
-    repo = _scratch_repo(tmp_path / "repo", None, text='{"schema": "aladin-bench/1"}')
+    repo = scratch_repo(tmp_path / "repo", None, text='{"schema": "aladin-bench/1"}')
     with pytest.raises(SiteBuildError, match=r"full\.json: missing machine"):
         build_site(catalog, repo, tmp_path / "site")

@@ -63,7 +63,7 @@ class BenchConfig:
     models: tuple[str, ...] = ()
     seeds: int | None = None  # default: 3, or 1 with quick
     out: Path | None = None  # directory; default benchmarks/results/<version>/
-    latency: LatencyProtocol = field(default_factory=LatencyProtocol)
+    latency: LatencyProtocol = field(default_factory=lambda: LatencyProtocol.for_run(quick=False))
     recipes: Mapping[str, Recipe] = field(default_factory=dict)  # per model name, overriding
     # One training thread: on a shared machine a second one spun against the other processes
     # and made a digits-CNN epoch 7-40x slower (3 s → 21 s at load 4 on 2 cores).

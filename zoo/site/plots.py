@@ -156,14 +156,17 @@ def scatter(specs: Sequence[PointSpec], *, x_label: str, y_label: str, title: st
     series = list(dict.fromkeys(p.series for p in specs))
     spare = iter(c for c in PALETTE if c not in COLORS.values())
     colors = {s: COLORS.get(s) or next(spare, PALETTE[-1]) for s in series}
-    points, placed = [], []  # label positions so far: crowded points keep only their tooltip
+    points: list[Point] = []
+    placed: list[tuple[float, float, float]] = []  # labels so far: left, right, baseline
     for p in specs:
         x, y = sx(p.x), sy(p.y)
-        free = all(abs(x - px) > 7 * max(len(p.label), 4) or abs(y - py) > 12
-                   for px, py in placed)
+        span = 6 * len(p.label) + 6  # about 6 px per character at the label's font size
+        near_edge = x + span > width - right
+        lo, hi = (x - span, x) if near_edge else (x, x + span)
+        # a crowded point keeps only its tooltip
+        free = all(hi < a or lo > b or abs(y - base) > 12 for a, b, base in placed)
         if free:
-            placed.append((x, y))
-        near_edge = x + 7 * len(p.label) > width - right
+            placed.append((lo, hi, y))
         points.append(Point(x, y, p.label if free else "", p.title or p.label, p.href,
                             colors[p.series], "end" if near_edge else "start"))
     lines = []

@@ -107,13 +107,13 @@ NOT_APPLICABLE: dict[str, str] = {}
 def adapter(name: str, **fields: Any) -> Callable[[ApplyFn], ApplyFn]:
     """Register the decorated function as the adapter ``name`` (a zoo method or a peer name)."""
 
-    def register(apply: ApplyFn) -> ApplyFn:
+    def add(apply: ApplyFn) -> ApplyFn:
         if name in ADAPTERS:
             raise ValueError(f"benchmark adapter {name!r} defined twice")
         ADAPTERS[name] = Adapter(name=name, apply=apply, **fields)
         return apply
 
-    return register
+    return add
 
 
 # Import order is row order: methods by category, then the peers.

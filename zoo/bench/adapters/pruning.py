@@ -3,9 +3,10 @@
 Structured methods remove half of the channels (``pruning_ratio=0.5``: per layer for L1-norm and
 FPGM, of all prunable channels with global ranking for Taylor and Gate Decorator, as each method
 defaults) and are fine-tuned with the model's recipe; they are compared with Torch-Pruning at the
-same ratio. Unstructured methods zero 80 % of the conv/Linear weights: magnitude pruning after
-training, SNIP at initialisation before training; masks are baked in (``make_permanent``) before
-measuring, so size and latency are those of the dense tensors they still are.
+same ratio and ranking scope (per layer, or global with the same 75 % cap per layer).
+Unstructured methods zero 80 % of the conv/Linear weights: magnitude pruning after training, SNIP
+at initialisation before training; masks are baked in (``make_permanent``) before measuring, so
+size and latency are those of the dense tensors they still are.
 """
 
 from __future__ import annotations
@@ -44,14 +45,14 @@ def fpgm(ctx: Context) -> Applied:
     return _structured(ctx, "fpgm")
 
 
-@adapter("taylor", peer="tp-magnitude", tolerance=PRUNING_TOLERANCE,
+@adapter("taylor", peer="tp-magnitude-global", tolerance=PRUNING_TOLERANCE,
          setting=f"pruning_ratio={STRUCTURED_RATIO} of all channels, global ranking, 'bn' "
          "criterion on 16 batches, then fine-tune")
 def taylor(ctx: Context) -> Applied:
     return _structured(ctx, "taylor", data=ctx.train_data)
 
 
-@adapter("gate-decorator", peer="tp-magnitude", tolerance=PRUNING_TOLERANCE,
+@adapter("gate-decorator", peer="tp-magnitude-global", tolerance=PRUNING_TOLERANCE,
          setting=f"pruning_ratio={STRUCTURED_RATIO} of all channels, global ranking, one Tick "
          "epoch, then fine-tune (the Tock)")
 def gate_decorator(ctx: Context) -> Applied:
