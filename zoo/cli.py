@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import difflib
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -476,7 +477,7 @@ def cmd_bench(args: argparse.Namespace, repo: Repository) -> int:
                          models=tuple(args.models), seeds=args.seeds,
                          out=Path(args.out) if args.out else None,
                          latency=LatencyProtocol.for_run(quick=args.quick, threads=args.threads),
-                         command=" ".join(["aladin", *sys.argv[1:]]))
+                         command=shlex.join(["aladin", *args.argv]))
     try:
         results = run_benchmark(config)
     except BenchError as exc:
@@ -586,6 +587,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for result provenance
     try:
         repo = Repository(args.root.resolve()) if args.root else find_repository()
         if args.root and not (repo.catalog / "taxonomy.yaml").is_file():
