@@ -5,13 +5,16 @@
   bit widths.
 * :func:`latency_session` — CPU latency of several models at once, *interleaved*: round after
   round, each model runs a few timed forward passes (:func:`zoo.metrics.latency`, thread count
-  fixed), and its latency is the median of its round medians. On a shared machine the load drifts
-  during a run; interleaving exposes every model to the same drift, so the speed-ups and the
-  ours ÷ peer ratios computed within one session stay fair.
+  fixed), in an order shuffled every round, and its latency is the median of its round medians.
+  On a shared machine the load drifts and comes in bursts; interleaving in random order exposes
+  every model to the same drift, so the speed-ups and the ours ÷ peer ratios computed within one
+  session stay fair. (In a fixed order, a periodic burst made one of two identical pruned
+  ResNet-56s 12 % slower than the other.)
 """
 
 from __future__ import annotations
 
+import random
 import statistics
 import warnings
 from collections.abc import Mapping, Sequence
@@ -94,24 +97,26 @@ class LatencyProtocol:
     """Thread count, batch sizes, warm-up and the interleaving of a latency session."""
 
     def __init__(self, *, threads: int = 1, batch_sizes: Sequence[int] = (1, 64),
-                 warmup: int = 3, rounds: int = 5, repeats: int = 5) -> None:
+                 warmup: int = 3, rounds: int = 5, repeats: int = 5, seed: int = 0) -> None:
         if threads < 1 or rounds < 1 or repeats < 1:
             raise ValueError(f"threads, rounds and repeats must be ≥ 1: {threads}, {rounds}, "
                              f"{repeats}")
         self.threads, self.batch_sizes = threads, tuple(batch_sizes)
-        self.warmup, self.rounds, self.repeats = warmup, rounds, repeats
+        self.warmup, self.rounds, self.repeats, self.seed = warmup, rounds, repeats, seed
 
     @classmethod
     def for_run(cls, *, quick: bool, threads: int = 1) -> LatencyProtocol:
-        """Seven rounds of five timed passes; three of three with ``quick``. (With five rounds,
+        """Nine rounds of five timed passes; three of three with ``quick``. (With five rounds,
         two identical pruned ResNet-56s still differed by 5 % at batch 64 on a shared machine.)"""
         return cls(threads=threads, rounds=3, repeats=3) if quick else cls(threads=threads,
-                                                                          rounds=7)
+                                                                          rounds=9)
 
     def as_dict(self) -> dict[str, Any]:
         return {"threads": self.threads, "batch_sizes": list(self.batch_sizes),
                 "warmup": self.warmup, "rounds": self.rounds, "repeats_per_round": self.repeats,
-                "statistic": "median over rounds of the median forward time of each round",
+                "statistic": "median over rounds of the median forward time of each round; "
+                             "the models' order is shuffled every round (seeded)",
+                "order_seed": self.seed,
                 "form": "deployed: BatchNorm folded into convolutions where torch.fx can (the "
                         "row's bn_folded); latency_eager_ms times the module as trained"}
 
@@ -132,9 +137,12 @@ def latency_session(models: Mapping[str, nn.Module], inputs: torch.Tensor,
         x = inputs[:batch]
         for model in models.values():  # warm-up: allocation, kernel selection, caches
             latency(model, x, warmup=protocol.warmup, repeats=1, threads=protocol.threads)
+        order = list(models)
+        shuffle = random.Random(f"{protocol.seed}-{batch}").shuffle
         for _ in range(protocol.rounds):
-            for name, model in models.items():
-                seconds = latency(model, x, warmup=1, repeats=protocol.repeats,
+            shuffle(order)  # a burst of load elsewhere must not always hit the same models
+            for name in order:
+                seconds = latency(models[name], x, warmup=1, repeats=protocol.repeats,
                                   threads=protocol.threads)
                 rounds[name][batch].append(1e3 * seconds)
     return {
