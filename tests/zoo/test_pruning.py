@@ -19,11 +19,13 @@ from torch import nn
 
 import zoo
 from zoo.metrics import accuracy, count_flops, count_parameters
-from zoo.nets import resnet20
+from zoo.nas.proxylessnas import MBConv
+from zoo.nets import resnet20, resnet56
 from zoo.pruning.dependency import (
     ROOT_TYPES,
     Cut,
     build_graph,
+    is_coupled,
     mask_channels,
     members,
     output_layers,
@@ -381,6 +383,127 @@ def test_cross_check_scores_against_torch_pruning(trained_cnn, few_batches) -> N
     theirs_fpgm = tp.importance.FPGMImportance(p=1, group_reduction="first", normalizer=None)
     for group in groups:
         assert torch.allclose(FPGMImportance()(group), theirs_fpgm(group), rtol=1e-5)
+
+
+# --- keep_coupled: Li et al.'s ResNet scheme ----------------------------------------------------
+
+
+def _widths(model: nn.Module) -> dict[str, tuple[int, int]]:
+    """``(in_channels, out_channels)`` of every convolution, by name."""
+    return {
+        n: (m.in_channels, m.out_channels)
+        for n, m in model.named_modules()
+        if isinstance(m, nn.Conv2d)
+    }
+
+
+def _flops_of(model: nn.Module, x: torch.Tensor, names: list[str]) -> int:
+    """FLOPs of the named layers alone, on the inputs they receive in ``model(x)``."""
+    seen: dict[str, torch.Tensor] = {}
+    modules = dict(model.named_modules())
+    handles = [
+        modules[n].register_forward_hook(lambda m, args, out, n=n: seen.__setitem__(n, args[0]))
+        for n in names
+    ]
+    with torch.no_grad():
+        model.eval()(x)
+    for handle in handles:
+        handle.remove()
+    return sum(count_flops(modules[n], seen[n]) for n in names)
+
+
+def test_keep_coupled_prunes_only_inside_the_residual_blocks_of_resnet56() -> None:
+    """The stem, every block's conv2 and the shortcuts (tied by the additions) keep their
+    channels; each conv1 loses half its filters and conv2 the inputs that read them."""
+    model = resnet56(num_classes=10, in_channels=1).eval()
+    x = torch.zeros(1, 1, 32, 32)
+    small = zoo.prune(model, x, method="l1-norm", pruning_ratio=0.5, keep_coupled=True)
+    before, after = _widths(model), _widths(small)
+    assert len(before) == 1 + 2 * 27 + 2 and after.keys() == before.keys()
+    for name, (c_in, c_out) in before.items():
+        if name.endswith("conv1"):
+            assert after[name] == (c_in, c_out // 2), name
+        elif name.endswith("conv2"):
+            assert after[name] == (c_in // 2, c_out), name
+        else:  # stem, shortcuts
+            assert after[name] == (c_in, c_out), name
+    assert {after[f"layer{i}.0.conv2"][1] for i in (1, 2, 3)} == {16, 32, 64}
+    assert small(torch.zeros(3, 1, 32, 32)).shape == (3, 10)
+
+    # conv1 and conv2 each lose half their FLOPs; nothing else changes: −49.8 % (250.9 → 125.9 M)
+    total = count_flops(model, x)
+    inner = _flops_of(model, x, [n for n in before if n.endswith(("conv1", "conv2"))])
+    removed = 1 - count_flops(small, x) / total
+    assert removed == pytest.approx(0.5 * inner / total)
+    assert 0.49 < removed < 0.5
+    everything = zoo.prune(model, x, method="l1-norm", pruning_ratio=0.5)
+    assert 1 - count_flops(everything, x) / total == pytest.approx(0.75, abs=0.005)
+
+
+@pytest.mark.parametrize("method", STRUCTURED)
+def test_keep_coupled_with_every_structured_method(method, few_batches) -> None:
+    """Per-layer (FPGM, L1) or global (Taylor, Gate Decorator, capped at 0.75 per layer) ranking:
+    ``pruning_ratio`` is the fraction of the uncoupled channels, here the 336 conv1 filters."""
+    model = randomize_batchnorm(resnet20(num_classes=10, in_channels=1))
+    x = few_batches[0][0]
+    small = zoo.prune(
+        model, X, method=method, pruning_ratio=0.5, data=few_batches, keep_coupled=True
+    )
+    before, after = _widths(model), _widths(small)
+    inner = [n for n in before if n.endswith("conv1")]
+    assert all(after[n] == before[n] for n in before if not n.endswith(("conv1", "conv2")))
+    assert all(after[n.replace("conv1", "conv2")][1] == before[n][1] for n in inner)
+    assert sum(after[n][1] for n in inner) == sum(before[n][1] for n in inner) // 2 == 168
+    kept = [after[n][1] / before[n][1] for n in inner]
+    if method in ("taylor", "gate-decorator"):  # ranked across layers
+        assert len(set(kept)) > 1 and min(kept) >= 0.25
+    else:
+        assert set(kept) == {0.5}
+    assert small(x).shape == model(x).shape
+
+
+@pytest.mark.parametrize("method", ["l1-norm", "taylor"])
+def test_keep_coupled_changes_nothing_without_residual_additions(
+    method, trained_cnn, few_batches
+) -> None:
+    model = trained_cnn.model()
+    pruned = [
+        zoo.prune(model, X, method=method, pruning_ratio=0.5, data=few_batches, keep_coupled=keep)
+        for keep in (False, True)
+    ]
+    plain, kept = (p.state_dict() for p in pruned)
+    assert plain.keys() == kept.keys()
+    assert all(torch.equal(plain[k], kept[k]) for k in plain)
+    assert sum(w[1] for w in _widths(pruned[1]).values()) == (16 + 32 + 64) // 2
+
+
+def test_coupled_groups_are_additions_and_products_not_depthwise_convolutions() -> None:
+    """A depthwise convolution only carries its input channels: an inverted residual's expansion
+    channels stay prunable; the channels its addition ties do not."""
+    inverted = nn.Sequential(
+        nn.Conv2d(1, 8, 3, padding=1),
+        MBConv(8, 8, 1, 3, 6),
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(8, 10),
+    )
+    for model, coupled in [
+        (user_net(), [{"grouped.3", "pointwise.0"}, {"se.expand", "depthwise.0", "stem.0"}]),
+        (inverted, [{"0", "1.body.6"}]),
+    ]:
+        names = {m: n for n, m in model.named_modules()}
+        graph = build_graph(model, X)
+        groups = graph.get_all_groups(
+            ignored_layers=output_layers(graph), root_module_types=ROOT_TYPES
+        )
+        found = [
+            {names[m.module] for m in members(g, roles=("producer",))}
+            for g in groups
+            if is_coupled(g)
+        ]
+        assert sorted(found, key=sorted) == sorted(coupled, key=sorted)
+    small = zoo.prune(inverted, X, method="l1-norm", pruning_ratio=0.5, keep_coupled=True)
+    assert [m.out_channels for m in small.modules() if isinstance(m, nn.Conv2d)] == [8, 24, 24, 8]
 
 
 # --- the entry point ----------------------------------------------------------------------------

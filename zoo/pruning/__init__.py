@@ -53,6 +53,7 @@ def prune(
     Gradient-based methods (``taylor``, ``gate_decorator``, ``snip``) need ``data``, an iterable
     of ``(inputs, targets)`` batches, and use ``loss_fn`` (default cross-entropy). ``options`` are
     method-specific, see each method's module (e.g. ``global_ranking``, ``max_batches``,
+    ``keep_coupled=True`` to keep the channels residual additions tie, structured methods only,
     ``inplace=True`` to modify ``model`` itself).
     """
     by_name = {record.name: record for record in list_methods("pruning")}

@@ -12,6 +12,7 @@ need:
   pruned model returns the same shape);
 * :func:`members` — the parameterised layers of a group and which root channel each of their
   channels belongs to (what importance scores are computed from);
+* :func:`is_coupled` — whether a group ties the outputs of several layers (residual additions);
 * :class:`Cut` — the channels chosen in one group, named by the group's root layer; a list of
   cuts is a pruning *plan*, independent of what is then done with it:
 * :func:`remove_channels` — the surgery: physically remove the planned channels;
@@ -40,6 +41,7 @@ __all__ = [
     "Member",
     "build_graph",
     "example_args",
+    "is_coupled",
     "mask_channels",
     "members",
     "output_layers",
@@ -114,6 +116,19 @@ def members(group: Any, roles: Sequence[Role] = ("producer", "norm", "consumer")
             idxs, root_idxs = (torch.tensor(c, dtype=torch.long) for c in zip(*pairs, strict=True))
             found.append(Member(module, role, idxs, root_idxs))
     return found
+
+
+def is_coupled(group: Any) -> bool:
+    """Whether the group's channels are the outputs of more than one layer, which an elementwise
+    operation ties together: the convolutions a residual addition adds (or a squeeze-excite
+    product multiplies). A depthwise convolution does not count, it only carries its input
+    channels (as a BatchNorm does)."""
+    producers = [
+        m.module
+        for m in members(group, roles=("producer",))
+        if not (isinstance(m.module, _ConvNd) and m.module.groups == m.module.out_channels > 1)
+    ]
+    return len(producers) > 1
 
 
 @dataclass(frozen=True)

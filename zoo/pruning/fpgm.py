@@ -35,7 +35,8 @@ Deviations from the paper
   (it zeroes the selected filters after every epoch and lets them grow back) and removes them at
   the end; :func:`zoo.pruning.dependency.mask_channels` with ``inputs=False`` is that zeroing step.
 * Channels tied by residual additions are scored by the sum of their producers' distances and
-  removed from all of them; the paper's ResNet experiments leave those channels alone.
+  removed from all of them; the paper's ResNet experiments leave those channels alone, as
+  ``keep_coupled=True`` does.
 * Only the pure geometric-median criterion ("FPGM-only"); the paper's "FPGM-mix" also prunes some
   filters by norm.
 """

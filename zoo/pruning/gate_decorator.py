@@ -204,11 +204,13 @@ def gate_decorator(
     global_ranking: bool = True,
     max_pruning_ratio: float = 0.75,
     round_to: int | None = None,
+    keep_coupled: bool = False,
     inplace: bool = False,
 ) -> nn.Module:
     """One Tick on ``data``, then remove ``pruning_ratio`` of all prunable channels (global rank).
 
     ``sparsity`` is the L1 weight :math:`\\lambda` on the gates, ``lr`` their learning rate.
+    ``keep_coupled`` keeps residual-coupled channels whole (see :mod:`zoo.pruning.pruner`).
     """
     require_data("gate-decorator", data)
     importance = GateImportance({})
@@ -231,6 +233,7 @@ def gate_decorator(
         global_ranking=global_ranking,
         max_pruning_ratio=max_pruning_ratio,
         round_to=round_to,
+        keep_coupled=keep_coupled,
         inplace=inplace,
         prepare=tick_gates,
     )

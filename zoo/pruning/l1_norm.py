@@ -34,7 +34,8 @@ Deviations from the paper
 * One-shot with the same ratio in every layer; the paper picks per-layer ratios from a sensitivity
   analysis and skips sensitive layers (pass them in ``ignored_layers`` or use ``round_to``).
 * Channels coupled by residual additions are pruned together (summed scores); the paper prunes only
-  the first convolution of each residual block and keeps the shortcut channels.
+  the first convolution of each residual block and keeps the shortcut channels, which
+  ``keep_coupled=True`` does (ResNet-56 at ``pruning_ratio=0.5``: −50 % FLOPs instead of −75 %).
 * Retraining is left to the caller (:func:`zoo.training.fine_tune`).
 """
 
@@ -80,7 +81,8 @@ def l1_norm(
     """Remove ``pruning_ratio`` of the filters of every layer, smallest L1 norm first.
 
     ``data`` and ``loss_fn`` are not needed (the criterion reads only weights). ``options`` go to
-    :func:`zoo.pruning.pruner.prune_channels` (``global_ranking``, ``round_to``, ``inplace`` …).
+    :func:`zoo.pruning.pruner.prune_channels` (``global_ranking``, ``round_to``, ``keep_coupled``,
+    ``inplace`` …).
     """
     return prune_channels(
         model,

@@ -11,6 +11,13 @@ all prunable channels with global ranking — where ``max_pruning_ratio`` (defau
 one layer from losing more than that fraction. Without that cap, global Taylor scores on the digits
 CNN took 58 of the last convolution's 64 channels and the net recovered unreliably (94–98 %
 instead of 99 %+ after the same fine-tune).
+
+``keep_coupled=True`` keeps every channel that several layers produce together
+(:func:`~zoo.pruning.dependency.is_coupled`: those a residual addition or a squeeze-excite product
+ties — in a ResNet the stem, each block's last convolution and the shortcuts) and prunes only the
+others, Li et al.'s scheme of pruning just the first convolution of each residual block.
+``pruning_ratio`` is then a fraction of the uncoupled channels: of each such layer, or of all of
+them with global ranking (the coupled ones neither count nor rank).
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from .dependency import (
     Cut,
     build_graph,
     example_args,
+    is_coupled,
     output_layers,
     remove_channels,
 )
@@ -37,6 +45,7 @@ from .importance import ChannelImportance
 __all__ = [
     "CappedImportance",
     "Prepare",
+    "UncoupledImportance",
     "channel_pruner",
     "check_pruning_ratio",
     "plan",
@@ -66,6 +75,17 @@ class CappedImportance(ChannelImportance):
         return capped
 
 
+class UncoupledImportance(ChannelImportance):
+    """Wraps an importance so that coupled groups (:func:`~zoo.pruning.dependency.is_coupled`)
+    score ``None``, which the pruner skips: their channels are all kept."""
+
+    def __init__(self, importance: Any) -> None:
+        self.importance = importance
+
+    def __call__(self, group: Any) -> torch.Tensor | None:
+        return None if is_coupled(group) else self.importance(group)
+
+
 def channel_pruner(
     model: nn.Module,
     example_inputs: Any,
@@ -76,8 +96,10 @@ def channel_pruner(
     global_ranking: bool = False,
     max_pruning_ratio: float = 0.75,
     round_to: int | None = None,
+    keep_coupled: bool = False,
 ) -> tp.pruner.BasePruner:
-    """A Torch-Pruning pruner over ``model`` that ranks channels by ``importance``."""
+    """A Torch-Pruning pruner over ``model`` that ranks channels by ``importance`` (with
+    ``keep_coupled``, only the channels no residual addition ties; see the module docstring)."""
     check_pruning_ratio(pruning_ratio)
     if global_ranking and pruning_ratio > max_pruning_ratio:
         raise ValueError(
@@ -86,6 +108,8 @@ def channel_pruner(
         )
     if global_ranking:  # per-layer ranking removes exactly ``pruning_ratio`` of each layer anyway
         importance = CappedImportance(importance, max_pruning_ratio)
+    if keep_coupled:
+        importance = UncoupledImportance(importance)
     ignored = list(ignored_layers) + output_layers(build_graph(model, example_inputs))
     was_training = model.training
     model.eval()  # the pruner traces the model too
@@ -120,6 +144,7 @@ def prune_channels(
     global_ranking: bool = False,
     max_pruning_ratio: float = 0.75,
     round_to: int | None = None,
+    keep_coupled: bool = False,
     inplace: bool = False,
     prepare: Prepare | None = None,
 ) -> nn.Module:
@@ -128,6 +153,9 @@ def prune_channels(
     ``prepare(pruner)``, when given, runs once the pruner stands and before it ranks: data-driven
     importances gather their scores there, on ``pruner.model`` (the working copy). What it returns,
     if anything, is called after ranking and before surgery.
+
+    ``keep_coupled=True`` keeps the channels residual additions tie (in a ResNet the stem, each
+    block's last convolution, the shortcuts) and prunes ``pruning_ratio`` of the others only.
     """
     model, ignored = working_copy(model, ignored_layers, inplace=inplace)
     pruner = channel_pruner(
@@ -139,6 +167,7 @@ def prune_channels(
         global_ranking=global_ranking,
         max_pruning_ratio=max_pruning_ratio,
         round_to=round_to,
+        keep_coupled=keep_coupled,
     )
     finish = prepare(pruner) if prepare is not None else None
     cuts = plan(pruner)  # ranks, changes nothing yet
