@@ -70,6 +70,29 @@ def test_rows_hold_measured_figures_and_consistent_ratios(tiny) -> None:
     assert int8["accuracy"]["mean"] > base["accuracy"]["mean"] - 0.05
 
 
+def test_the_pruning_sweep_is_timed_with_the_rows_under_both_schemes(tiny) -> None:
+    results, _ = tiny
+    rows = _rows(results)
+    sweep = {(p["scheme"], p["pruning_ratio"]): p for p in results["sweep"]}
+    assert set(sweep) == {("every-layer", 0.5), ("block-internal", 0.5)}  # --quick: one ratio
+    every, inside = sweep["every-layer", 0.5], sweep["block-internal", 0.5]
+    # the default scheme at the adapter's ratio is the l1-norm row's architecture
+    assert every["flops"] == rows["l1-norm"]["flops"] and every["options"] == {}
+    assert inside["options"] == {"keep_coupled": True}
+    # the digits CNN has no residual additions: keeping coupled channels changes nothing
+    assert inside["flops"] == every["flops"] and inside["conv_widths"] == every["conv_widths"]
+    base = rows["baseline"]
+    for point in sweep.values():
+        assert point["method"] == "l1-norm" and point["model"] == "digits-cnn"
+        assert point["flop_reduction"] == pytest.approx(base["flops"] / point["flops"], rel=1e-3)
+        for b in ("1", "64"):
+            assert point["speedup"][b] == pytest.approx(
+                base["latency_ms"][b] / point["latency_ms"][b], rel=1e-3)
+            low, high = point["latency_range_ms"][b]
+            assert low <= point["latency_ms"][b] <= high
+    assert results["settings"]["latency"]["allocator"]
+
+
 def test_every_registered_method_is_accounted_for(tiny) -> None:
     results, _ = tiny
     entries = {m["method"]: m for m in results["methods"]}

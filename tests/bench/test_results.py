@@ -126,5 +126,23 @@ def test_targets_missed_are_reported_with_the_failing_check() -> None:
     assert "  failed: haq on digits-cnn: ValueError: budget" in tolerance
 
 
+def test_the_sweep_is_listed_beside_the_structured_verdict_without_changing_it() -> None:
+    rows = _target_rows(share=0.6, peer_ratio=1.0, int8_speedup=2.0, int8_size=0.28)
+    sweep = [{"method": "l1-norm", "model": "resnet56", "scheme": scheme, "pruning_ratio": 0.5,
+              "flop_reduction": reduction, "speedup": {"64": reduction * share},
+              "speedup_over_flop_reduction": {"64": share}}
+             for scheme, reduction, share in (("every-layer", 4.0, 0.57),
+                                              ("block-internal", 2.0, 0.82),
+                                              ("block-internal", 1.4, 0.95))]  # < 50 %: left out
+    target = evaluate_targets(rows, sweep)[0]
+    assert target["id"] == "structured-pruning" and not target["reached"]  # the rows decide
+    assert [(p["scheme"], p["check"]["reached"]) for p in target["sweep"]] == [
+        ("every-layer", False), ("block-internal", True)]
+    lines = describe(target)
+    assert ("  sweep, l1-norm block-internal at ratio 0.5 (FLOPs ÷2): batch-64 speed-up ÷ FLOP "
+            "reduction 0.82") in lines
+    assert any(line.endswith("0.57 (below)") for line in lines)
+
+
 def test_targets_a_run_cannot_judge_are_left_out() -> None:
     assert evaluate_targets([]) == []

@@ -83,11 +83,25 @@ def test_benchmarks_page_shows_machine_versions_targets_and_plots(tiny, bench_si
     page = _parse(bench_site / "benchmarks.html")
     ok_rows = [r for r in results["rows"] if r["status"] == "ok"]
     plotted = sum(len(p.points) for p in accuracy_plots(results["rows"]) +
-                  speedup_plots(results["rows"]))
-    assert plotted == len(ok_rows) + len(ok_rows) - 1  # every row by FLOPs; all but the baseline
+                  speedup_plots(results["rows"], results["sweep"]))
+    # every row by FLOPs; all but the baseline by speed-up, and the sweep's models
+    assert plotted == len(ok_rows) + len(ok_rows) - 1 + len(results["sweep"])
     assert page.circles >= plotted  # plus the legend's swatches
     nav = (bench_site / "index.html").read_text(encoding="utf-8")
     assert 'href="benchmarks.html"' in nav
+
+
+def test_benchmarks_page_shows_the_pruning_sweep(tiny, bench_site: Path) -> None:
+    results, _ = tiny
+    page = _parse(bench_site / "benchmarks.html")
+    assert "sweep" in page.ids
+    table = [r for r in page.rows if r and r[0] in {"every-layer", "block-internal"}]
+    assert len(table) == len(results["sweep"]) == 2
+    for row, point in zip(table, results["sweep"], strict=True):
+        assert row[0] == point["scheme"] and row[1] == f"{point['pruning_ratio']}"
+        assert row[6] == f"{point['speedup']['64']:.2f}×"
+    text = (bench_site / "benchmarks.html").read_text(encoding="utf-8")
+    assert "keep_coupled=True" in text and results["settings"]["latency"]["allocator"] in text
 
 
 def test_paper_pages_show_their_own_numbers_or_why_not(bench_site: Path) -> None:

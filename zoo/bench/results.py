@@ -8,7 +8,8 @@ atomically after every finished (method, model) pair so an interrupted run keeps
 
 A file holds the run's ``machine``, library ``versions``, ``settings`` (seeds, thread count,
 latency protocol), the ``models`` with their training recipes, one row per (method, model) and
-one per peer, the registered ``methods`` with how each was benchmarked (or why not), and the
+one per peer, the registered ``methods`` with how each was benchmarked (or why not), the
+``sweep`` (pruned ResNet-56s timed at several ratios, :mod:`zoo.bench.sweep`), and the
 issue's ``targets`` with whether they were reached. Rows carry raw figures and the derived ratios:
 
 * ``speedup[b] = baseline latency / latency`` at batch size ``b`` (the same interleaved session),
@@ -44,6 +45,7 @@ __all__ = [
     "load_results",
     "ratio",
     "results_path",
+    "speedups",
     "summarize",
     "write_results",
 ]
@@ -77,6 +79,21 @@ def summarize(values: Sequence[float]) -> dict[str, Any]:
     }
 
 
+def speedups(latency_ms: Mapping[str, float], flops: int,
+             baseline: Mapping[str, Any]) -> dict[str, Any]:
+    """``flop_reduction``, ``speedup`` and ``speedup_over_flop_reduction`` (per batch size) of a
+    model with ``latency_ms`` and ``flops`` against its ``baseline`` row."""
+    batches = sorted(latency_ms, key=int)
+    speedup = {b: _round(ratio(baseline["latency_ms"].get(b), latency_ms[b])) for b in batches}
+    flop_reduction = ratio(baseline["flops"], flops)
+    return {
+        "flop_reduction": _round(flop_reduction),
+        "speedup": speedup,
+        "speedup_over_flop_reduction": {b: _round(ratio(speedup[b], flop_reduction))
+                                        for b in batches},
+    }
+
+
 def derive_row(row: dict[str, Any], baseline: Mapping[str, Any],
                peer: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Add the ratios of ``row`` against its model's ``baseline`` row (and its ``peer`` row).
@@ -85,18 +102,11 @@ def derive_row(row: dict[str, Any], baseline: Mapping[str, Any],
     (``{"1": ms, "64": ms}``, keys are batch sizes as strings, as JSON has them).
     """
     batches = sorted(row["latency_ms"], key=int)
-    speedup = {b: _round(ratio(baseline["latency_ms"].get(b), row["latency_ms"][b]))
-               for b in batches}
-    flop_reduction = ratio(baseline["flops"], row["flops"])
-    row["flop_reduction"] = _round(flop_reduction)
-    row["speedup"] = speedup
+    row.update(speedups(row["latency_ms"], row["flops"], baseline))
     if "latency_eager_ms" in row and "latency_eager_ms" in baseline:
         row["speedup_eager"] = {
             b: _round(ratio(baseline["latency_eager_ms"].get(b), row["latency_eager_ms"][b]))
             for b in batches}
-    row["speedup_over_flop_reduction"] = {
-        b: _round(ratio(speedup[b], flop_reduction)) for b in batches
-    }
     row["accuracy_delta_points"] = _round(
         100 * (row["accuracy"]["mean"] - baseline["accuracy"]["mean"]), 2)
     row["size_ratio"] = _round(ratio(row["size_bytes"], baseline["size_bytes"]))

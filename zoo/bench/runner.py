@@ -10,6 +10,10 @@ For each model (in :data:`~zoo.bench.models.MODELS` order) the runner
 4. derives speed-ups, FLOP reductions and ours ÷ peer ratios (:func:`~zoo.bench.results.derive_row`)
    and rewrites the result file, so an interrupted run keeps its finished models.
 
+On ResNet-56 the same latency session also times the pruning sweep of :mod:`~zoo.bench.sweep`
+(L1-norm at several ratios, two schemes): the measured speed-up against the FLOP reduction
+beyond the one setting each method row has.
+
 An adapter that raises does not stop the run: its row says ``"status": "failed"`` with the error.
 """
 
@@ -31,7 +35,13 @@ from .. import __version__
 from ..registry import get, list_methods
 from .adapters import NOT_APPLICABLE, Adapter, Applied, load_adapters
 from .environment import git_state, library_versions, machine_info
-from .measure import LatencyProtocol, deployed, latency_session, static_figures
+from .measure import (
+    LatencyProtocol,
+    deployed,
+    latency_session,
+    static_figures,
+    steady_allocator,
+)
 from .models import (
     MODELS,
     SPLIT_SEED,
@@ -44,6 +54,7 @@ from .models import (
 )
 from .progress import Progress
 from .results import SCHEMA, derive_row, results_path, summarize, write_results
+from .sweep import RATIOS, SCHEMES, SWEEP_METHOD, SweepPoint, sweep_models, sweep_rows
 from .targets import evaluate_targets
 
 __all__ = ["BenchConfig", "BenchError", "plan", "run_benchmark"]
@@ -69,6 +80,7 @@ class BenchConfig:
     # and made a digits-CNN epoch 7-40x slower (3 s → 21 s at load 4 on 2 cores).
     train_threads: int = 1
     command: str = ""
+    sweep_models: tuple[str, ...] = ("resnet56",)  # where the pruning sweep runs (with l1-norm)
 
     def recipe(self, spec: ModelSpec) -> Recipe:
         return self.recipes.get(spec.name) or spec.recipe(self.quick)
@@ -76,6 +88,12 @@ class BenchConfig:
     @property
     def seed_list(self) -> list[int]:
         return list(range(self.seeds if self.seeds is not None else (1 if self.quick else 3)))
+
+    def sweeps(self, spec: ModelSpec, adapters: Sequence[Adapter]) -> int:
+        """How many swept models the pruning sweep adds on ``spec`` (0: no sweep there)."""
+        if spec.name not in self.sweep_models or all(a.name != SWEEP_METHOD for a in adapters):
+            return 0
+        return len(SCHEMES) * len(RATIOS["quick" if self.quick else "full"])
 
     @property
     def mode(self) -> str:
@@ -229,7 +247,8 @@ def _baseline_row(spec: ModelSpec, figures: dict[str, Any], accuracies: list[flo
 
 
 def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig,
-               progress: Progress) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+               progress: Progress) -> tuple[dict[str, Any], list[dict[str, Any]],
+                                            list[dict[str, Any]]]:
     recipe = config.recipe(spec)
     split = split_for(spec)
     train_data, test_data = make_loaders(split, recipe)
@@ -267,6 +286,10 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig
         timed[name], folded[name] = deployed(model, example)
         if folded[name]:
             timed[f"{name}{_EAGER}"] = model
+    swept: dict[SweepPoint, nn.Module] = {}
+    if config.sweeps(spec, adapters):
+        swept = sweep_models(baselines[seeds[0]], example, quick=config.quick)
+        timed.update({point.key: deployed(model, example)[0] for point, model in swept.items()})
     with progress.task(f"{spec.name} · latency of {len(timed)} models",
                        _latency_units(spec, len(timed), config.latency)):
         inputs = split.x_test[: max(config.latency.batch_sizes)]
@@ -282,13 +305,14 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig
             peer = raw.get(row["peer"]) if row["peer"] else None
             derive_row(row, baseline, peer if peer and peer["status"] == "ok" else None)
         rows.append(row)
+    sweep = sweep_rows(swept, example, measured, spec.name, baseline)
     model_info = {
         "description": spec.description,
         "input_shape": list(example.shape),
         "recipe": vars(recipe),
         "train_seconds": summarize([round(s, 2) for s in train_seconds])["mean"],
     }
-    return model_info, rows
+    return model_info, rows, sweep
 
 
 def _methods_section(rows: list[dict[str, Any]], config: BenchConfig) -> list[dict[str, Any]]:
@@ -325,7 +349,8 @@ def run_benchmark(config: BenchConfig, *, progress: Progress | None = None) -> d
     total = sum(
         _units(spec, config) * len(config.seed_list)
         + sum(_units(spec, config, a) for a in adapters) * len(config.seed_list)
-        + _latency_units(spec, 2 * (len(adapters) + 1), config.latency)  # deployed + eager
+        + _latency_units(spec, 2 * (len(adapters) + 1) + config.sweeps(spec, adapters),
+                         config.latency)  # deployed + eager, and the sweep's deployed models
         for spec, adapters in blocks
     )
     progress = progress or Progress(total)
@@ -356,7 +381,7 @@ def _run(config: BenchConfig, blocks: list[tuple[ModelSpec, list[Adapter]]],
             "seeds": config.seed_list,
             "split": {"dataset": "sklearn.datasets.load_digits", "test_size": 0.2,
                       "seed": SPLIT_SEED, "stratified": True},
-            "latency": config.latency.as_dict(),
+            "latency": {**config.latency.as_dict(), "allocator": steady_allocator()},
             "train_threads": torch.get_num_threads(),
             "quantized_engine": "x86",
             "quick": config.quick,
@@ -365,13 +390,15 @@ def _run(config: BenchConfig, blocks: list[tuple[ModelSpec, list[Adapter]]],
         "rows": [],
         "methods": [],
         "targets": [],
+        "sweep": [],
     }
     for spec, adapters in blocks:
-        info, rows = _run_model(spec, adapters, config, progress)
+        info, rows, sweep = _run_model(spec, adapters, config, progress)
         results["models"][spec.name] = info
         results["rows"] += rows
+        results["sweep"] += sweep
         results["methods"] = _methods_section(results["rows"], config)
-        results["targets"] = evaluate_targets(results["rows"])
+        results["targets"] = evaluate_targets(results["rows"], results["sweep"])
         results["duration_seconds"] = round(time.time() - started, 1)
         write_results(config.path, results)
     results["complete"] = True

@@ -202,9 +202,14 @@ class BenchView:
                 seen[r["method"]] = (r["method"], r.get("library") or "", r.get("setting") or "")
         return list(seen.values())
 
+    @property
+    def sweep(self) -> list[Row]:
+        """The pruning sweep's records (absent from files written before it existed)."""
+        return self.results.get("sweep") or []
+
     @cached_property
     def plots(self) -> list[Plot]:
-        return accuracy_plots(self.rows) + speedup_plots(self.rows)
+        return accuracy_plots(self.rows) + speedup_plots(self.rows, self.sweep)
 
 
 def _series(row: Row) -> str:
@@ -233,8 +238,9 @@ def accuracy_plots(rows: Sequence[Row]) -> list[Plot]:
     return plots
 
 
-def speedup_plots(rows: Sequence[Row]) -> list[Plot]:
-    """Measured batch-64 speed-up against the FLOP reduction, every model, both log scales."""
+def speedup_plots(rows: Sequence[Row], sweep: Sequence[Row] = ()) -> list[Plot]:
+    """Measured batch-64 speed-up against the FLOP reduction, every model, both log scales;
+    the pruning sweep's points as one series per scheme."""
     specs = [
         PointSpec(r["flop_reduction"], r["speedup"]["64"], r["method"], _series(r),
                   title=f"{r['method']} on {r['model']}: FLOPs ÷{r['flop_reduction']:.2f}, "
@@ -242,6 +248,13 @@ def speedup_plots(rows: Sequence[Row]) -> list[Plot]:
         for r in _ok(rows)
         if r["kind"] != "baseline" and r.get("flop_reduction") and
         (r.get("speedup") or {}).get("64")
+    ] + [
+        PointSpec(p["flop_reduction"], p["speedup"]["64"], f"{p['pruning_ratio']:g}",
+                  f"sweep: {p['scheme']}",
+                  title=f"{p['method']} {p['scheme']} at ratio {p['pruning_ratio']:g} on "
+                  f"{p['model']} (not fine-tuned): FLOPs ÷{p['flop_reduction']:.2f}, measured "
+                  f"×{p['speedup']['64']:.2f} at batch 64")
+        for p in sweep if p.get("flop_reduction") and (p.get("speedup") or {}).get("64")
     ]
     if not specs:
         return []
