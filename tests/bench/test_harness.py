@@ -129,6 +129,11 @@ def test_quick_plan_covers_the_targets_and_skips_the_searches() -> None:
     assert {"darts", "fpgm", "tp-fpgm"} <= set(full["digits-cnn"])
     assert {"fpgm", "taylor", "gate-decorator", "tp-fpgm", "tp-magnitude-global"} <= set(
         full["resnet56"])
+    # the paper's own ResNet scheme and its peer: on the ResNets only, not in --quick
+    variants = {"l1-norm-block-internal", "tp-magnitude-block-internal"}
+    assert variants <= set(full["resnet56"]) and variants <= set(full["resnet20"])
+    assert not variants & (set(full["digits-cnn"]) | {n for b in blocks.values() for n in b})
+    assert load_adapters()["l1-norm-block-internal"].method == "l1-norm"
 
 
 def test_unknown_names_are_refused_with_the_known_ones() -> None:

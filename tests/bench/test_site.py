@@ -114,6 +114,21 @@ def test_paper_pages_show_their_own_numbers_or_why_not(bench_site: Path) -> None
     assert "is not in the committed benchmark run (not selected in this run)" in fpgm
 
 
+def test_a_variant_row_shows_on_its_methods_paper_page(tiny, catalog, tmp_path: Path) -> None:
+    results, _ = tiny
+    l1 = next(r for r in results["rows"] if r["method"] == "l1-norm")
+    variant = {**l1, "method": "l1-norm-block-internal", "runs": "l1-norm",
+               "setting": "keep_coupled=True variant"}
+    repo = scratch_repo(tmp_path / "repo", {**results, "rows": [*results["rows"], variant]})
+    build_site(catalog, repo, tmp_path / "site")
+    paper = tmp_path / "site" / "papers" / f"{zoo.get('l1-norm').paper}.html"
+    section = paper.read_text(encoding="utf-8").split('id="benchmarks"')[1]
+    assert "pruning_ratio=0.5" in section and "keep_coupled=True variant" in section
+    assert "../benchmarks.html#bench-l1-norm-block-internal-digits-cnn" in section
+    page = _parse(tmp_path / "site" / "benchmarks.html")
+    assert "bench-l1-norm-block-internal-digits-cnn" in page.ids
+
+
 def test_without_results_the_page_says_how_to_make_them(catalog, tmp_path: Path) -> None:
     repo = scratch_repo(tmp_path / "repo", None)
     build_site(catalog, repo, tmp_path / "site")

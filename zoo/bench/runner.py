@@ -206,7 +206,8 @@ def _row(run: _Run, spec: ModelSpec, timing: dict[str, Any] | None,
          baseline_acc: float) -> dict[str, Any]:
     a = run.adapter
     row: dict[str, Any] = {
-        "method": a.name, "kind": a.kind, "model": spec.name, **_method_info(a.name),
+        "method": a.name, "kind": a.kind, "model": spec.name, **_method_info(a.method),
+        **({"runs": a.runs} if a.runs else {}),
         "setting": a.setting, "own_setting": a.own_setting, "library": a.library,
         "peer": a.peer,
     }
@@ -321,7 +322,7 @@ def _methods_section(rows: list[dict[str, Any]], config: BenchConfig) -> list[di
     out = []
     for record in list_methods():
         adapter = adapters.get(record.name)
-        ran = sorted({r["model"] for r in rows if r["method"] == record.name},
+        ran = sorted({r["model"] for r in rows if r.get("runs", r["method"]) == record.name},
                      key=list(MODELS).index)
         entry: dict[str, Any] = {"method": record.name, "paper": record.paper,
                                  "category": record.category, "subcategory": record.subcategory,

@@ -183,7 +183,8 @@ class BenchView:
 
     def for_method(self, name: str) -> MethodBench:
         entries = {m["method"]: m for m in self.results["methods"]}
-        return MethodBench(name, tuple(t for t in self.table if t.row["method"] == name),
+        return MethodBench(name, tuple(t for t in self.table
+                                       if t.row.get("runs", t.row["method"]) == name),
                            entries.get(name))
 
     @cached_property

@@ -192,10 +192,12 @@ class Renderer:
             return Rendered(html, [])
         results, bench = self.bench.results, self.bench
         sections = [("run", "The run"), ("targets", "Targets"), ("results", "Results"),
-                    ("plots", "Plots"), ("models", "Models"), ("peers", "Peers"),
+                    ("sweep", "Pruning sweep"), ("plots", "Plots"), ("models", "Models"),
+                    ("peers", "Peers"),
                     ("settings", "Own settings and methods not in this run"),
                     ("reproduce", "Reproduce")]
         present = {"targets": bool(results.get("targets")), "peers": bool(bench.peers),
+                   "sweep": bool(bench.sweep),
                    "settings": bool(bench.own_settings or bench.not_benchmarked)}
         toc = [(i, n) for i, n in sections if present.get(i, True)]
         rows = {f"bench-{r['method']}-{r['model']}" for r in bench.rows}

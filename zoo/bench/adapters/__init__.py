@@ -95,6 +95,12 @@ class Adapter:
     # Rough cost for the ETA: "fine-tune" or "train" (the recipe's epochs), or a number of epochs.
     cost: str | float = "fine-tune"
     library: str | None = None  # peers: the library and what of it is used
+    runs: str | None = None  # a variant's registered method (``name`` is then the row's own name)
+
+    @property
+    def method(self) -> str:
+        """The registered zoo method (or peer) this adapter runs."""
+        return self.runs or self.name
 
 
 ADAPTERS: dict[str, Adapter] = {}

@@ -6,6 +6,10 @@
   ``max_pruning_ratio=0.75`` (the zoo's cap), the peer of the globally ranked Taylor and Gate
   Decorator at the same ratio (per-layer pruning at 0.5 removes far more FLOPs than global 0.5);
 * ``tp-fpgm`` — the same pruner with Torch-Pruning's ``FPGMImportance``;
+* ``tp-magnitude-block-internal`` — ``tp-magnitude`` with its importance wrapped in the zoo's
+  :class:`~zoo.pruning.pruner.UncoupledImportance`, so that it skips the same residual-coupled
+  groups as ``keep_coupled=True`` (Torch-Pruning has no such switch; the ranking and the surgery
+  stay Torch-Pruning's);
 * ``torch-prune-magnitude`` — ``torch.nn.utils.prune.global_unstructured`` with
   ``L1Unstructured`` over every conv/Linear weight, ``amount=0.8``;
 * ``torch-int8`` — PyTorch's stock FX post-training recipe
@@ -25,6 +29,7 @@ import torch_pruning as tp
 from torch import nn
 from torch.nn.utils import prune as torch_prune
 
+from ...pruning.pruner import UncoupledImportance
 from ..models import Context
 from . import CNNS, Applied, Tolerance, adapter
 from .pruning import PRUNING_TOLERANCE, STRUCTURED_RATIO, UNSTRUCTURED_RATIO
@@ -71,6 +76,16 @@ def tp_magnitude(ctx: Context) -> Applied:
 def tp_magnitude_global(ctx: Context) -> Applied:
     return _tp_prune(ctx, tp.importance.GroupMagnitudeImportance(p=2), global_pruning=True,
                      max_pruning_ratio=0.75)
+
+
+@adapter("tp-magnitude-block-internal", **{**_STRUCTURED, "models": ("resnet20", "resnet56")},
+         quick_models=(),
+         library=f"{TP}: MagnitudePruner + GroupMagnitudeImportance(p=2), residual-coupled "
+         "groups skipped",
+         setting=f"pruning_ratio={STRUCTURED_RATIO} of the filters inside every residual block, "
+         "then the same fine-tune")
+def tp_magnitude_block_internal(ctx: Context) -> Applied:
+    return _tp_prune(ctx, UncoupledImportance(tp.importance.GroupMagnitudeImportance(p=2)))
 
 
 @adapter("tp-fpgm", **_STRUCTURED, library=f"{TP}: MagnitudePruner + FPGMImportance",

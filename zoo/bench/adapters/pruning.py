@@ -4,6 +4,9 @@ Structured methods remove half of the channels (``pruning_ratio=0.5``: per layer
 FPGM, of all prunable channels with global ranking for Taylor and Gate Decorator, as each method
 defaults) and are fine-tuned with the model's recipe; they are compared with Torch-Pruning at the
 same ratio and ranking scope (per layer, or global with the same 75 % cap per layer).
+``l1-norm-block-internal`` is L1-norm in the paper's own scheme for ResNets (``keep_coupled=True``:
+only the channels inside each residual block go, so half of them remove about half of the FLOPs),
+beside Torch-Pruning restricted to the same groups.
 Unstructured methods zero 80 % of the conv/Linear weights: magnitude pruning after training, SNIP
 at initialisation before training; masks are baked in (``make_permanent``) before measuring, so
 size and latency are those of the dense tensors they still are.
@@ -37,6 +40,14 @@ _STRUCTURED = dict(tolerance=PRUNING_TOLERANCE, quick_models=("digits-cnn", "res
          setting=f"pruning_ratio={STRUCTURED_RATIO} of every layer's filters, then fine-tune")
 def l1_norm(ctx: Context) -> Applied:
     return _structured(ctx, "l1-norm")
+
+
+@adapter("l1-norm-block-internal", runs="l1-norm", peer="tp-magnitude-block-internal",
+         tolerance=PRUNING_TOLERANCE, models=("resnet20", "resnet56"), quick_models=(),
+         setting=f"pruning_ratio={STRUCTURED_RATIO} of the filters inside every residual block, "
+         "keep_coupled=True (the residual channels stay: Li et al.'s scheme), then fine-tune")
+def l1_norm_block_internal(ctx: Context) -> Applied:
+    return _structured(ctx, "l1-norm", keep_coupled=True)
 
 
 @adapter("fpgm", peer="tp-fpgm", tolerance=PRUNING_TOLERANCE,
