@@ -342,6 +342,17 @@ def test_bad_mapping_is_refused_with_the_entry_named(
     assert list((empty_catalog / "papers").iterdir()) == []
 
 
+def test_a_mapping_that_is_not_yaml_is_reported_on_one_line_with_its_line(
+    tmp_path: Path
+) -> None:
+    mapping_file = tmp_path / "map.yaml"
+    mapping_file.write_text("headings:\n  Misc: pruning\n  Other: [unclosed\n", encoding="utf-8")
+    with pytest.raises(MappingError) as raised:
+        load_mapping(mapping_file)
+    message = str(raised.value)
+    assert message.startswith(f"{mapping_file}:4: invalid YAML: ") and "\n" not in message
+
+
 # --- tables ------------------------------------------------------------------------------------
 
 TABLE = """

@@ -88,6 +88,12 @@ def dotted(path: Path_) -> str:
 
 
 
+def yaml_error(exc: yaml.MarkedYAMLError) -> tuple[int, str]:
+    """PyYAML's multi-line report as ``(1-based line, one-line reason)``."""
+    mark = exc.problem_mark or exc.context_mark
+    return (mark.line + 1 if mark else 1), (exc.problem or exc.context or "invalid YAML")
+
+
 def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     """The file's text, or the problems that stop it from being read as YAML at all."""
     size = path.stat().st_size
@@ -127,9 +133,7 @@ def read_document(path: Path, display: str) -> tuple[Document | None, list[Probl
         if not isinstance(extra := next(builder.events), yaml.StreamEndEvent):
             builder.problem(extra, "-", "several YAML documents in one file, expected one")
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        reason = exc.problem or exc.context or "invalid YAML"
+        line, reason = yaml_error(exc)
         return None, [Problem(display, line, "-", f"invalid YAML: {reason}")]
     if not isinstance(data, dict):
         kind = "a list" if isinstance(data, list) else "a single value"

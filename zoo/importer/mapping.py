@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from ..catalog.models import Taxonomy
+from ..catalog.yamlsource import yaml_error
 from .markdown import clean_text
 
 Position = tuple[str, str | None]  # (category id, subcategory id or None)
@@ -68,6 +69,9 @@ def load_mapping(path: Path) -> ImportMapping:
     """Read a mapping file (format in the module docstring); :class:`MappingError` if malformed."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:  # one line, like the catalog's own reports
+        line, reason = yaml_error(exc)
+        raise MappingError(f"{path}:{line}: invalid YAML: {reason}") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise MappingError(f"{path}: cannot read the mapping: {exc}") from exc
     if data is None:
