@@ -26,7 +26,8 @@ PALETTE = ("#3f51b5", "#e65100", "#2e7d32", "#6a1b9a", "#00838f", "#ad1457", "#5
 # Series with a fixed colour, so that one series looks the same in every plot of a page.
 COLORS = {"baseline": "#757575", "pruning": PALETTE[0], "quantization": PALETTE[1],
           "low-rank": PALETTE[2], "architecture": PALETTE[3], "distillation": PALETTE[5],
-          "reference": PALETTE[4], "peer": "#8d6e63"}
+          "reference": PALETTE[4], "peer": "#8d6e63",
+          "sweep: every-layer": "#f9a825", "sweep: block-internal": "#212121"}
 
 
 def si(value: float) -> str:
