@@ -124,6 +124,22 @@ def test_search_finds_a_title_phrase_and_chinese_category_names(
     assert page.dialogs == [] and page.errors == []
 
 
+def test_search_by_author_puts_their_papers_first(
+    site: Path, catalog: Catalog, serve_dir: Callable[[Path], str], new_page: Callable[..., object]
+) -> None:
+    base = serve_dir(site)
+    by_han = {f"/papers/{p.id}.html" for p in catalog.papers if "Song Han" in p.authors}
+    page = new_page()
+    page.goto(f"{base}index.html")
+    results = search(page, "Song Han")
+    assert len(by_han) >= 3 and set(results[:3]) <= by_han
+    # "he" is an English stop word and a prefix of many title words ("HetConv: Heterogeneous
+    # ..."), so the last name alone cannot lift the paper; the authors' section title does
+    page = new_page()
+    page.goto(f"{base}index.html")
+    assert f"/papers/{FPGM}.html" in search(page, "Yang He")[:3]
+
+
 # --- explorer -------------------------------------------------------------------------------------
 
 FILTERS = [  # (what the user sets, the query string it must produce, expected_count arguments)

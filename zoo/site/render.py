@@ -144,6 +144,7 @@ class Renderer:
         search_html = self.render("paper_search.html", paper_uri(paper.id), **context)
         # No table of contents: the page is short, and at 10,000 papers every byte counts.
         anchors = ["links", "bibtex"] + (["code"] if paper.code else [])
+        anchors += ["authors"] if paper.authors else []
         anchors += (["zoo"] if methods else []) + (["related"] if related else [])
         anchors += ["benchmarks"] if bench_methods else []
         return Rendered(html, [], search_html, anchors=frozenset(anchors))
