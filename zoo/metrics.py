@@ -91,7 +91,12 @@ def serialized_size(model: nn.Module) -> int:
 def latency(
     model: nn.Module, example_inputs: Any, *, warmup: int = 5, repeats: int = 30, threads: int = 1
 ) -> float:
-    """Median seconds per forward pass on the CPU, using ``threads`` intra-op threads."""
+    """Median seconds per forward pass on the CPU, using ``threads`` intra-op threads.
+
+    With glibc's default ``malloc``, large activations can cost page faults on every pass and
+    the figure then depends on what ran before; :func:`zoo.bench.measure.steady_allocator`
+    (what ``aladin bench`` calls once per process) removes that noise.
+    """
     args = _as_args(example_inputs)
     previous_threads = torch.get_num_threads()
     was_training = model.training
