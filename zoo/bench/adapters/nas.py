@@ -21,13 +21,6 @@ _OWN = ("searched on the digits (weights and α on the two halves of the trainin
 _FLOOR = Tolerance(floor=0.93, source="tests/zoo/test_nas.py: the found network ≥ 93 %")
 
 
-def _derived(ctx: Context, search: object) -> Applied:
-    genotype = search.genotype  # type: ignore[attr-defined]
-    network = ctx.fresh(lambda: DerivedNetwork(genotype, channels=8, layers=3))
-    ctx.train(network)
-    return Applied(network, details={"genotype": str(genotype)})
-
-
 def _timed_search(ctx: Context, run: object) -> tuple[object, float]:
     train_half, valid_half = search_loaders(ctx.split, seed=ctx.seed)
     start = time.perf_counter()
@@ -35,24 +28,27 @@ def _timed_search(ctx: Context, run: object) -> tuple[object, float]:
     return result, round(time.perf_counter() - start, 2)
 
 
+def _derived(ctx: Context, run: object) -> Applied:
+    """Search with ``run`` (DARTS or P-DARTS), then train the cell network its genotype derives."""
+    result, seconds = _timed_search(ctx, run)
+    genotype = result.genotype  # type: ignore[attr-defined]
+    network = ctx.fresh(lambda: DerivedNetwork(genotype, channels=8, layers=3))
+    ctx.train(network)
+    return Applied(network, details={"genotype": str(genotype), "search_seconds": seconds})
+
+
 @adapter("darts", models=("digits-cnn",), quick_models=(), own_setting=_OWN, tolerance=_FLOOR,
          cost=40, setting="first-order search (2 cells, 4 channels, 3 nodes, 1 + 3 epochs), "
          "then DerivedNetwork(channels=8, layers=3)")
 def darts(ctx: Context) -> Applied:
-    result, seconds = _timed_search(ctx, darts_search)
-    applied = _derived(ctx, result)
-    applied.details["search_seconds"] = seconds
-    return applied
+    return _derived(ctx, darts_search)
 
 
 @adapter("pdarts", models=("digits-cnn",), quick_models=(), own_setting=_OWN, tolerance=_FLOOR,
          cost=80, setting="three stages (2/3/4 cells, 8/5/3 candidates), at most 2 skips, then "
          "DerivedNetwork(channels=8, layers=3)")
 def pdarts(ctx: Context) -> Applied:
-    result, seconds = _timed_search(ctx, pdarts_search)
-    applied = _derived(ctx, result)
-    applied.details["search_seconds"] = seconds
-    return applied
+    return _derived(ctx, pdarts_search)
 
 
 @adapter("proxylessnas", models=("digits-cnn",), quick_models=(), own_setting=_OWN,
