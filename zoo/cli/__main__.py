@@ -1,0 +1,5 @@
+"""``python -m zoo.cli``."""
+
+from . import main
+
+raise SystemExit(main())
