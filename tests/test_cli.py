@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from zoo.catalog import load
+from zoo.registry import by_paper
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -55,6 +56,27 @@ def test_outside_a_repository_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("aladin: no catalog found in ")
     assert "Traceback" not in result.stderr
+
+
+def test_read_only_commands_outside_a_clone_read_the_installed_catalog(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}
+    result = subprocess.run([sys.executable, "-m", "zoo.cli", "list", "--format", "ids"],
+                            cwd=tmp_path, capture_output=True, text=True, check=False, env=env)
+    assert result.returncode == 0, result.stderr
+    assert sorted(result.stdout.split()) == sorted(p.id for p in load())
+    assert result.stderr.startswith("aladin: not inside a clone; reading the catalog installed "
+                                    "with aladin-zoo ")
+
+
+def test_global_options_are_accepted_after_the_command(repo: Path, aladin: Run) -> None:
+    papers = sorted((repo / "catalog" / "papers").glob("*.yaml"))
+    next(p for p in papers if p.stem not in by_paper()).unlink()  # differs from the installed
+    expected = sorted(p.stem for p in (repo / "catalog" / "papers").glob("*.yaml"))
+    for argv in (("--root", repo, "list"), ("list", "--root", repo)):
+        status, out, _ = aladin(*argv, "--format", "ids")
+        assert status == 0 and sorted(out.split()) == expected, argv
+    status, _, err = aladin("check", "--root", repo / "missing")
+    assert status == 1 and err.strip().endswith("missing: no catalog/taxonomy.yaml there")
 
 
 def test_usage_error_exits_2(aladin: Run) -> None:

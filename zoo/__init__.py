@@ -1,8 +1,9 @@
 """Aladin Light-Weight-Model-Zoo: a catalog of compression papers and reference implementations.
 
 ``zoo.catalog.load()`` returns the validated paper catalog; ``zoo.list_methods()`` and
-``zoo.get(name)`` return the registered implementations, each indexed to its catalog paper.
-Implementations need PyTorch: ``pip install "aladin-zoo[zoo]"``.
+``zoo.get(name)`` return the registered implementations' records, each indexed to its catalog
+paper; ``zoo.load(name)`` returns the implementation itself (``zoo.get(name).obj``).
+Implementations need PyTorch: see the README's Install section (``zoo.registry.INSTALL_ZOO``).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from .registry import (
     get,
     import_zoo_module,
     list_methods,
+    load,
     register,
 )
 
-__all__ = ["MethodRecord", "MissingExtraError", "get", "list_methods", "register"]
+__all__ = ["MethodRecord", "MissingExtraError", "get", "list_methods", "load", "register"]
 __version__ = "0.1.0"
 
 # Entry points that live in torch-dependent modules, imported on first use so that

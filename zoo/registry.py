@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .catalog import Catalog
     from .catalog.problems import Problem
 
-__all__ = ["MethodRecord", "MissingExtraError", "get", "list_methods", "register"]
+__all__ = ["MethodRecord", "MissingExtraError", "get", "list_methods", "load", "register"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _FIELDS = ("paper", "category", "subcategory", "summary")
@@ -72,16 +72,36 @@ class MethodRecord:
 
 
 _ZOO_EXTRA = frozenset({"torch", "sklearn", "scipy", "torch_pruning"})
+# The README's Install section, in one line: PyTorch's CPU build first (PyPI's torch is the CUDA
+# build), then the package from git until its first PyPI release.
+INSTALL_ZOO = ("pip install torch --index-url https://download.pytorch.org/whl/cpu && pip install "
+               '"aladin-zoo[zoo] @ git+https://github.com/aladin-zoo/Aladin-Light-Weight-Model-Zoo"')
+
+
+def missing_extra(what: str) -> MissingExtraError:
+    return MissingExtraError(f"{what} needs PyTorch (the zoo extra); install it (CPU build) "
+                             f"with: {INSTALL_ZOO}")
 
 
 def import_zoo_module(module: str, what: str) -> Any:
-    """Import a torch-dependent module; without the ``zoo`` extra, say which install fixes it."""
+    """Import a torch-dependent module; without the ``zoo`` extra, say which install fixes it.
+
+    Each implementation family (``zoo.pruning``, ``zoo.quantization``, ...) calls this for
+    ``torch`` first, so ``import zoo.pruning.fpgm`` without PyTorch fails with the same advice.
+    """
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name and exc.name.split(".")[0] in _ZOO_EXTRA:
-            raise MissingExtraError(f"{what} needs PyTorch: pip install 'aladin-zoo[zoo]'") from exc
+            raise missing_extra(what) from exc
         raise
+    except MissingExtraError as exc:  # a family's own guard: name what the caller asked for
+        raise missing_extra(what) from exc
+
+
+def load(name: str) -> Any:
+    """The implementation of method ``name`` itself, ready to call: ``zoo.get(name).obj``."""
+    return get(name).obj
 
 
 def _literal(node: ast.expr, where: str) -> Any:

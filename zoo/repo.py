@@ -15,10 +15,11 @@ class Repository:
     """A checkout (clone, fork or scratch copy) and the places commands read and write."""
 
     root: Path
+    catalog_dir: Path | None = None  # only for the catalog installed with the package
 
     @property
     def catalog(self) -> Path:
-        return self.root / "catalog"
+        return self.catalog_dir or self.root / "catalog"
 
     @property
     def papers(self) -> Path:
@@ -47,3 +48,11 @@ def find_repository(start: Path | None = None) -> Repository:
         f"no catalog found in {here} or its parents (looked for catalog/taxonomy.yaml); "
         "run inside a clone of the repository or pass --root DIR"
     )
+
+
+def installed_catalog() -> Repository:
+    """The catalog shipped with the package, for read-only commands run outside a clone."""
+    from .catalog import data_dir
+
+    path = data_dir()
+    return Repository(path.parent, catalog_dir=path)

@@ -6,21 +6,17 @@ import argparse
 import shlex
 from pathlib import Path
 
-from ..registry import MissingExtraError
+from ..registry import import_zoo_module
 from ..repo import Repository
 from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, command, err, out, positive
 
 
 def cmd_bench(args: argparse.Namespace, repo: Repository) -> int:
-    try:
-        from ..bench.measure import LatencyProtocol
-        from ..bench.runner import BenchConfig, BenchError, run_benchmark
-        from ..bench.targets import describe
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.split(".")[0] in {"torch", "sklearn", "torch_pruning"}:
-            raise MissingExtraError("aladin bench needs PyTorch and Torch-Pruning: "
-                                    "pip install 'aladin-zoo[zoo]'") from None
-        raise
+    for module in ("zoo.bench.measure", "zoo.bench.runner", "zoo.bench.targets"):
+        import_zoo_module(module, "aladin bench")
+    from ..bench.measure import LatencyProtocol
+    from ..bench.runner import BenchConfig, BenchError, run_benchmark
+    from ..bench.targets import describe
     config = BenchConfig(root=repo.root, quick=args.quick, methods=tuple(args.methods),
                          models=tuple(args.models), seeds=args.seeds,
                          out=Path(args.out) if args.out else None,

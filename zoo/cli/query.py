@@ -105,3 +105,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p = command(sub, "schema", cmd_schema, "print the entry JSON Schema, or write all schemas")
     p.add_argument("--out", help="directory to write paper/taxonomy/venues schemas into")
+    for name in ("list", "export", "schema"):  # outside a clone they read the installed catalog
+        sub.choices[name].set_defaults(read_only=True)

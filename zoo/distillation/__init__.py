@@ -23,6 +23,10 @@ them through the shared :func:`zoo.training.train` loop.
 1
 """
 
+from ..registry import import_zoo_module
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 from .attention_transfer import AttentionTransferLoss, attention_distance, attention_map
 from .fitnets import HintLoss, fitnets, hint_loss
 from .hinton import HintonLoss, kd_loss

@@ -22,6 +22,10 @@ parameters and FLOPs:
 ('features.1.0', 'features.3.0')
 """
 
+from ..registry import import_zoo_module
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 from .ghost import GhostBottleneck, GhostDigitsNet, GhostModule
 from .hetconv import HetConv
 from .legonet import LegoConv2d, freeze_lego

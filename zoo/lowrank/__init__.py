@@ -24,6 +24,10 @@ torch.Size([1, 10])
 
 from __future__ import annotations
 
+from ..registry import import_zoo_module
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 from collections.abc import Iterable
 
 from torch import nn

@@ -20,6 +20,10 @@ describes, to be trained with :func:`zoo.training.train`:
 True
 """
 
+from ..registry import import_zoo_module
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 from .darts import (
     DerivedNetwork,
     Genotype,

@@ -19,12 +19,14 @@ dependency graph (:mod:`zoo.pruning.dependency`).
 
 from __future__ import annotations
 
+from ..registry import import_zoo_module, list_methods
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 from collections.abc import Iterable
 from typing import Any
 
 from torch import nn
-
-from ..registry import list_methods
 
 __all__ = ["methods", "prune"]
 

@@ -25,6 +25,10 @@ BatchNorm statistics for the deployed weights).
 
 from __future__ import annotations
 
+from ..registry import import_zoo_module
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 from .batchnorm import recalibrate_batchnorm
 from .binaryconnect import BinaryConnectQuantizer, binaryconnect
 from .dorefa import DoReFaActivationQuantizer, DoReFaWeightQuantizer, dorefa, quantize_k
