@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 def test_pre_commit_hooks_run_aladin_check_and_the_staleness_check() -> None:
     config = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())
     hooks = {h["id"]: h for repo in config["repos"] for h in repo["hooks"]}
+    assert hooks.pop("zizmor")["entry"] == "zizmor --offline --min-severity=medium .github/"
     assert [h["entry"] for h in hooks.values()] == [
         "python -m zoo.cli check", "python -m zoo.cli build --check"]
     dependencies = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
