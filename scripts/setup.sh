@@ -22,7 +22,8 @@ pip=(.venv/bin/python -m pip install --disable-pip-version-check --progress-bar 
 if [ "$target" = test ]; then
   if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     step "installing PyTorch 2.13.0 (CPU build) from $torch_index — about 200 MB"
-    "${pip[@]}" "torch==2.13.0" --index-url "$torch_index"
+    # Only torch from that index; its small dependencies come with the next step from PyPI.
+    "${pip[@]}" --no-deps "torch==2.13.0" --index-url "$torch_index"
   fi
   step "installing aladin-zoo (editable) with the zoo, site and dev extras"
   "${pip[@]}" -e ".[zoo,site,dev]"
