@@ -50,10 +50,14 @@ def test_links_workflow_checks_links_and_proposes_the_enrichment() -> None:
             for job, spec in flow["jobs"].items()}
     assert "aladin check-links" in runs["check-links"]
     assert "aladin enrich" in runs["enrich"] and "aladin build --readme-only" in runs["enrich"]
-    pr = next(s for s in flow["jobs"]["enrich"]["steps"]
+    # The write token lives only in the pull-request job, which gets enrich's files as an artifact.
+    upload = next(s for s in flow["jobs"]["enrich"]["steps"]
+                  if "upload-artifact" in s.get("uses", ""))
+    pr = next(s for s in flow["jobs"]["pull-request"]["steps"]
               if "create-pull-request" in s.get("uses", ""))
     generated = enrichment_path(REPO / "catalog").relative_to(REPO).as_posix()
-    assert pr["with"]["add-paths"].split() == [generated, "README.md"]
+    assert pr["with"]["add-paths"].split() == upload["with"]["path"].split() == [
+        generated, "README.md"]
 
 
 def test_contributing_documents_every_field_in_both_languages() -> None:
