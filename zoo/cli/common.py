@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ..catalog import Catalog, collect
+from ..catalog.loader import partial_files
 from ..catalog.problems import Problem
 from ..registry import check_against_catalog
 from ..repo import Repository
@@ -31,6 +32,8 @@ def err(text: str) -> None:
 
 def load_catalog(repo: Repository) -> Catalog:
     """The valid catalog, or every problem printed and exit 1."""
+    for partial in partial_files(repo.catalog):
+        err(f"{partial.relative_to(repo.root)}: ignored, left by an interrupted write; delete it")
     catalog, problems = collect(repo.catalog)
     problems += check_against_catalog(catalog) if catalog else []
     if problems or catalog is None:

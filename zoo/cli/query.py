@@ -11,7 +11,7 @@ from ..catalog import Catalog, Paper
 from ..publish.exports import FORMATS, paper_record
 from ..registry import by_paper
 from ..repo import Repository
-from .common import EXIT_OK, command, err, load_catalog, out
+from .common import EXIT_OK, EXIT_USAGE, CommandError, command, err, load_catalog, out
 
 
 def _year_range(text: str) -> tuple[int, int]:
@@ -68,9 +68,15 @@ def cmd_export(args: argparse.Namespace, repo: Repository) -> int:
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
-        from ..catalog.writer import write_atomic
+        from ..catalog.writer import NotARegularFile, write_atomic
 
-        write_atomic(Path(args.output), text)
+        try:
+            write_atomic(Path(args.output), text)
+        except NotARegularFile as exc:  # a directory, link, FIFO or device: a wrong -o
+            err(f"aladin export: -o {exc}")
+            return EXIT_USAGE
+        except OSError as exc:
+            raise CommandError(f"{args.output}: cannot write it ({exc.strerror or exc})") from None
         err(f"wrote {args.output} ({len(catalog)} papers, {args.format})")
     return EXIT_OK
 
