@@ -7,6 +7,7 @@ Library code raises; only the ``zoo.cli`` package prints and chooses exit codes:
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
 
@@ -66,6 +67,17 @@ def positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return int(text)
+
+
+def seconds(text: str) -> float:
+    """A duration: a finite number of seconds above zero (not 0, -1, nan or inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
 
 
 def command(sub: argparse._SubParsersAction, name: str, func: Callable,
