@@ -39,9 +39,13 @@ def cmd_check_links(args: argparse.Namespace, repo: Repository) -> int:
     counts = {state: sum(r.state == state for r in results.values())
               for state in ("ok", "moved", "dead", "unverified")}
     cached = sum(r.cached for r in results.values())
+    nothing_verified = None
     if results and counts["unverified"] == len(results):
         reason = next(iter(results.values())).message
-        raise CommandError(f"could not verify any of the {len(results)} links (first: {reason})")
+        nothing_verified = CommandError(f"could not verify any of the {len(results)} links "
+                                        f"(first: {reason})")
+    if nothing_verified and not args.json:
+        raise nothing_verified
     if args.json:
         places: dict[str, list[dict]] = {}
         for ref in refs:
@@ -51,6 +55,8 @@ def cmd_check_links(args: argparse.Namespace, repo: Repository) -> int:
             "summary": {"links": len(results), "cached": cached, **counts},
             "links": [{**r.to_json(), "where": places[url]} for url, r in results.items()],
         }, ensure_ascii=False, indent=1))
+        if nothing_verified:  # the JSON says which and why; the exit status says it failed
+            raise nothing_verified
     else:
         order = {"dead": 0, "moved": 1, "unverified": 2}
         rows = []
