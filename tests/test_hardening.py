@@ -110,8 +110,18 @@ def test_a_link_leaving_the_repository_is_refused_and_never_read(
                                   "instead)")
         for leak in ("aws_secret_access_key", "AKIA", str(secret.parent)):
             assert leak not in out + err
-    # a link that stays inside the repository is an ordinary entry
     entry.unlink()
+    secret.write_text('{"repos": {"AKIAHARDENINGTEST": {}}}')
+    data = repo / "catalog" / "enrichment" / "github.json"
+    data.parent.mkdir(exist_ok=True)
+    data.unlink(missing_ok=True)
+    data.symlink_to(secret)
+    status, out, err = aladin("--root", repo, "build", "--readme-only")
+    assert status == 1 and "AKIA" not in out + err
+    assert _one_line(err) == (f"aladin: {data}: symbolic link to a file outside the repository; "
+                              "refused (delete it and run `aladin enrich`)")
+    data.unlink()
+    # a link that stays inside the repository is an ordinary entry
     snip = repo / "catalog" / "papers" / "2019-iclr-snip.yaml"
     moved = repo / "elsewhere-in-repo.yaml"
     snip.rename(moved)

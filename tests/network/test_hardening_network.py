@@ -19,7 +19,7 @@ from werkzeug import Request, Response
 
 from zoo.network import arxiv
 from zoo.network.github import fetch_repo
-from zoo.network.http import HttpSettings, NetworkError, RateLimited, make_session
+from zoo.network.http import NetworkError, RateLimited, make_session
 from zoo.network.links import LinkChecker
 
 from .answers import ATOM, FAST, data, github_repo, sequence
@@ -182,6 +182,3 @@ def test_check_links_json_is_printed_even_when_nothing_was_verified(
     assert {r["state"] for r in report["links"]} == {"unverified"}
     assert err.strip().startswith("aladin: could not verify any of the 3 links")
 
-
-def test_settings_default_to_a_deadline() -> None:
-    assert 0 < HttpSettings().deadline < float("inf")

@@ -142,7 +142,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="ignore the day-long cache in .aladin-cache/")
     p.add_argument("--workers", type=int, default=8, help="requests in flight (default 8)")
     p.add_argument("--timeout", type=seconds, default=30.0,
-                   help="seconds one link may take in all, retries included (default 30)")
+                   help="seconds each request may take in all, retries and a slow server's "
+                   "dripping included (default 30)")
     p = command(sub, "enrich", cmd_enrich,
                 "fetch GitHub stars, last push, archived flag and licence of the code links "
                 "into catalog/enrichment/github.json (GITHUB_TOKEN if set)")

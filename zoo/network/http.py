@@ -70,7 +70,7 @@ class HttpSettings:
     backoff: float = 0.5  # seconds; doubles per consecutive failure (urllib3's formula)
     max_backoff: float = 10.0
     max_retry_after: float = 30.0  # a longer Retry-After is reported, not waited for
-    deadline: float = 60.0  # seconds for a whole request, retries and waits included
+    deadline: float = 30.0  # seconds for a whole request, retries and waits included
     user_agent: str = USER_AGENT
     pool_size: int = 10
 
@@ -147,18 +147,21 @@ class _Deadline:
         if self.expired.wait(max(0.0, min(seconds, self.end - time.monotonic()))):
             raise _Expired()
 
-    def enter(self, connection: Any) -> None:
-        """Called as ``connection`` sends a request: wait out the host's pause, then watch."""
-        host = f"{connection.host}:{connection.port}"
-        pause = self.pauses.remaining(host)
-        if pause > self.end - time.monotonic():
-            raise _Expired(pause)
-        if pause > 0:
-            self.sleep(pause)
+    def watch(self, connection: Any) -> None:
+        """Cut ``connection`` too when the time runs out."""
         if self.expired.is_set():
             raise _Expired()
         with self._lock:
             self._connections.append(connection)
+
+    def enter(self, connection: Any) -> None:
+        """Called as ``connection`` sends a request: wait out the host's pause, then watch."""
+        pause = self.pauses.remaining(f"{connection.host}:{connection.port}")
+        if pause > self.end - time.monotonic():
+            raise _Expired(pause)
+        if pause > 0:
+            self.sleep(pause)
+        self.watch(connection)
 
 
 _local = threading.local()
@@ -168,18 +171,27 @@ def _current() -> _Deadline | None:
     return getattr(_local, "deadline", None)
 
 
-class _WatchedHTTPConnection(HTTPConnection):
+class _Watched:
+    """Mixin for urllib3 connections: every request (and a TLS handshake, which HTTPS pools
+    do before the request) runs under the current thread's :class:`_Deadline`."""
+
+    def connect(self) -> None:
+        if deadline := _current():
+            deadline.watch(self)
+        super().connect()  # type: ignore[misc]
+
     def request(self, *args: Any, **kwargs: Any) -> None:
         if deadline := _current():
             deadline.enter(self)
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _WatchedHTTPSConnection(HTTPSConnection):
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        if deadline := _current():
-            deadline.enter(self)
-        super().request(*args, **kwargs)
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
 
 
 class _HTTPPool(HTTPConnectionPool):
