@@ -54,6 +54,17 @@ def test_export_refuses_links_fifos_devices_and_directories(
     assert list(folder.iterdir()) == [] and not list(tmp_path.glob(".*partial*"))
 
 
+def test_build_refuses_to_replace_a_linked_readme(repo: Path, aladin: Run) -> None:
+    elsewhere = repo / "docs-readme.md"
+    elsewhere.write_text("a stale README\n")
+    (repo / "README.md").unlink()
+    (repo / "README.md").symlink_to(elsewhere)
+    status, _, err = aladin("--root", repo, "build", "--readme-only")
+    assert status == 1 and elsewhere.read_text() == "a stale README\n"
+    assert _one_line(err) == (f"aladin: {repo / 'README.md'}: is a symbolic link, not a regular "
+                              "file; refusing to replace it")
+
+
 # --- item 2: a killed write leaves nothing the loader trips over -----------------------------
 
 def test_a_killed_new_leaves_a_partial_file_that_check_ignores_and_reports(

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..catalog.writer import NotARegularFile
 from ..network.enrichment import EnrichmentError
 from ..registry import MissingExtraError
 from ..repo import Repository, RepositoryNotFound, find_repository
@@ -46,7 +47,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.root and not (repo.catalog / "taxonomy.yaml").is_file():
             raise RepositoryNotFound(f"{args.root}: no catalog/taxonomy.yaml there")
         return args.func(args, repo)
-    except (RepositoryNotFound, CommandError, MissingExtraError, EnrichmentError) as exc:
+    except (RepositoryNotFound, CommandError, MissingExtraError, EnrichmentError,
+            NotARegularFile) as exc:
         err(f"aladin: {exc}")
         return EXIT_INVALID
     except KeyboardInterrupt:
