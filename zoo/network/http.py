@@ -6,6 +6,13 @@ that mean "try again" (429, 500, 502, 503, 504) with exponential back-off, honou
 :attr:`HttpSettings.max_retry_after`, because a check that hangs for an hour is worse than one
 that says "rate-limited" — applies a default timeout to every request and sends a user agent.
 
+Per-read timeouts cannot stop a server that drips one byte every few seconds, so every request
+also has a total deadline (:attr:`HttpSettings.deadline`, retries and waits included): a timer
+shuts the request's sockets down when it runs out, and the request fails with
+:class:`DeadlineExceeded` ("timeout: …"). Sessions made with the same :class:`HostPauses` (a link
+checker's threads) honour each other's ``Retry-After``: nobody asks a host that asked for a pause
+before it ends.
+
 :func:`describe` turns a ``requests`` exception into one line such as ``no answer from
 export.arxiv.org within 15 s``; :func:`check_status` raises :class:`NotFound`,
 :class:`RateLimited` or :class:`NetworkError` for an unusable answer.
