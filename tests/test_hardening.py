@@ -83,9 +83,12 @@ def test_a_killed_new_leaves_a_partial_file_that_check_ignores_and_reports(
                             timeout=120)
     assert killed.returncode == -9, killed.stderr
     [partial] = [p for p in (repo / "catalog" / "papers").iterdir() if p.name.startswith(".")]
+    older = repo / "catalog" / "papers" / ".2019-iclr-snip.yaml.k2x_9qzw"  # mkstemp's names
+    older.write_text(partial.read_text())
     status, out, err = aladin("--root", repo, "check")
     assert status == 0, out
-    assert f"catalog/papers/{partial.name}: ignored, left by an interrupted write" in err
+    for left in (partial, older):
+        assert f"catalog/papers/{left.name}: ignored, left by an interrupted write" in err
 
 
 # --- item 4: atomic writes keep the mode ----------------------------------------------------
