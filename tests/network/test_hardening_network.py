@@ -19,7 +19,7 @@ from werkzeug import Request, Response
 
 from zoo.network import arxiv
 from zoo.network.github import fetch_repo
-from zoo.network.http import NetworkError, RateLimited, make_session
+from zoo.network.http import NetworkError, RateLimited, make_session, request
 from zoo.network.links import LinkChecker
 
 from .answers import ATOM, FAST, data, github_repo, sequence
@@ -29,17 +29,23 @@ Run = Callable[..., tuple[int, str, str]]
 ANSWER = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 
 
+# The start of a TLS server hello, for a client that is still shaking hands.
+TLS_HELLO = b"\x16\x03\x03\x40\x00" + bytes(60)
+
+
 @pytest.fixture
-def drip() -> Iterator[str]:
+def drip(request: pytest.FixtureRequest) -> Iterator[str]:
     """A server that sends a valid answer one byte every 0.1 s (4.5 s in all): each read
-    succeeds within any read timeout, so only a total deadline stops the wait."""
+    succeeds within any read timeout, so only a total deadline stops the wait. Parametrised
+    indirectly with other bytes to drip."""
+    answer = getattr(request, "param", ANSWER)
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
 
     def serve(conn: socket.socket) -> None:
         with conn:
             conn.recv(65536)
-            for byte in ANSWER:
+            for byte in answer:
                 if stop.wait(0.1):
                     return
                 try:
@@ -75,6 +81,15 @@ def test_a_dripping_server_is_cut_at_the_deadline_and_is_a_timeout(drip: str) ->
         arxiv.fetch("2712.00001", base_url=f"{drip}/api/query", session=make_session(settings))
     fetch_time = time.monotonic() - start
     assert link_time < 2.5 and fetch_time < 2.5, (link_time, fetch_time)
+
+
+@pytest.mark.parametrize("drip", [TLS_HELLO], indirect=True)
+def test_a_tls_handshake_dripping_is_cut_at_the_deadline_too(drip: str) -> None:
+    start = time.monotonic()
+    with make_session(replace(FAST, deadline=1.0)) as session, pytest.raises(
+            NetworkError, match=r"^timeout: no complete answer .* within 1 s$"):
+        request(session, "GET", drip.replace("http:", "https:") + "/paper")
+    assert time.monotonic() - start < 2.5
 
 
 def test_check_links_timeout_is_the_whole_time_a_link_may_take(
