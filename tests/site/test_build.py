@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import stat
+import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -197,3 +200,40 @@ def test_without_mkdocs_the_error_names_the_extra(
     monkeypatch.setitem(sys.modules, "mkdocs", None)  # what an install without [site] looks like
     with pytest.raises(MissingExtraError, match=re.escape('pip install "aladin-zoo[site]"')):
         build_site(catalog, REPO, tmp_path / "site")
+
+
+@pytest.mark.slow
+def test_a_second_build_at_once_is_refused_and_a_killed_builds_leftovers_go(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 14, items 2, 4 and 9: two ``aladin build`` at once, a killed build's staging tree,
+    and the modes of the published site (a web server runs as another user)."""
+    from zoo.cli import main
+
+    repo = tmp_path / "repo"
+    for part in ("catalog", "site", "schema"):
+        shutil.copytree(REPO / part, repo / part)
+    shutil.copy(REPO / "README.md", repo / "README.md")
+    killed = repo / "build" / ".site.new-k1ll3d00"  # what SIGKILL during a build leaves
+    killed.mkdir(parents=True)
+    (killed / "index.html").write_text("half a site")
+    first = subprocess.Popen([sys.executable, "-m", "zoo.cli", "--root", str(repo), "build"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             umask=0o022)
+    try:
+        deadline = time.monotonic() + 60
+        while killed.exists() or not list((repo / "build").glob(".site.new-*")):
+            assert first.poll() is None and time.monotonic() < deadline, "first build not seen"
+            time.sleep(0.05)
+        status = main(["--root", str(repo), "build"])  # while the first one runs
+        _, err = capsys.readouterr()
+        assert status == 1
+        assert err.strip() == (f"aladin: another build into {repo / 'build'} is running; "
+                               "wait for it to finish")
+    finally:
+        _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert [p.name for p in (repo / "build").iterdir()] == ["site"]
+    site = repo / "build" / "site"
+    assert stat.S_IMODE(site.stat().st_mode) == 0o755
+    assert stat.S_IMODE((site / "index.html").stat().st_mode) == 0o644

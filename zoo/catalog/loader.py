@@ -14,6 +14,7 @@ from .catalog import Catalog
 from .ids import normalise_title
 from .models import Paper, Taxonomy, Venues
 from .problems import CatalogError, Problem
+from .writer import is_partial
 from .yamlsource import Document, dotted, read_document
 
 M = TypeVar("M", bound=BaseModel)
@@ -83,6 +84,10 @@ def _read(
     path: Path, root: Path, model: type[M]
 ) -> tuple[M | None, Document | None, list[Problem]]:
     display = _display(path, root)
+    if not _inside(path, root.resolve().parent):
+        # Never parsed: a link to ~/.aws/credentials would print its key names in the errors.
+        return None, None, [Problem(display, 1, "-", "symbolic link to a file outside the "
+                                    "repository; refused (copy the file in instead)")]
     doc, problems = read_document(path, display)
     if doc is None:
         return None, None, problems
@@ -91,10 +96,16 @@ def _read(
 
 
 def _display(path: Path, root: Path) -> str:
+    """``path`` as users see it, relative to the repository; the link itself, not its target."""
     try:
-        return path.resolve().relative_to(root.resolve().parent).as_posix()
+        return (path.parent.resolve() / path.name).relative_to(root.resolve().parent).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _inside(path: Path, repository: Path) -> bool:
+    """Whether ``path``, all symbolic links followed, stays inside ``repository`` (resolved)."""
+    return path.resolve().is_relative_to(repository)
 
 
 def url_key(url: str) -> str:
@@ -197,8 +208,18 @@ def _validate_tables(taxonomy: Taxonomy, venues: Venues, tax: str, ven: str) -> 
 
 
 def paper_files(root: Path) -> list[Path]:
-    """Every entry file; a stray ``.yml`` or non-YAML file is reported, not silently skipped."""
-    return sorted((root / "papers").iterdir()) if (root / "papers").is_dir() else []
+    """Every entry file; a stray ``.yml`` or non-YAML file is reported, not silently skipped.
+
+    The temporary files of an interrupted write (:func:`partial_files`) are not entries."""
+    papers = root / "papers"
+    return sorted(p for p in papers.iterdir() if not is_partial(p)) if papers.is_dir() else []
+
+
+def partial_files(root: Path) -> list[Path]:
+    """Temporary files left in ``papers/`` by a killed ``aladin import`` or ``aladin new``;
+    the loader skips them, the CLI mentions them so that someone deletes them."""
+    papers = root / "papers"
+    return sorted(p for p in papers.iterdir() if is_partial(p)) if papers.is_dir() else []
 
 
 def collect(root: Path) -> tuple[Catalog | None, list[Problem]]:

@@ -4,7 +4,9 @@ model, empty fields left out, arXiv ids quoted so they stay text."""
 from __future__ import annotations
 
 import os
-import tempfile
+import re
+import secrets
+import stat
 from pathlib import Path
 
 import yaml
@@ -22,14 +24,54 @@ def dump_paper(paper: Paper) -> str:
     return SCHEMA_COMMENT + body
 
 
+class NotARegularFile(OSError):
+    """The target of a write exists and is not a regular file (a directory, symbolic link, FIFO,
+    device); it is refused, never replaced. ``str()`` is one line naming the path."""
+
+
+# Temporary files of write_atomic sit beside their target (os.replace needs the same file
+# system) under a name the catalog loader recognises and skips: ".<name>.partial-<hex>".
+# ".<name>.<8 chars>" is what earlier versions (tempfile.mkstemp) left behind.
+_PARTIAL = re.compile(r"^\..+\.(?:partial-[0-9a-f]{8}|[a-z0-9_]{8})$")
+
+
+def is_partial(path: Path) -> bool:
+    """Whether ``path`` is the temporary file of an interrupted :func:`write_atomic`."""
+    return bool(_PARTIAL.match(path.name))
+
+
+def refuse_special(path: Path) -> None:
+    """Raise :class:`NotARegularFile` unless ``path`` is absent or a regular file (links are
+    not followed: replacing a symbolic link would silently write somewhere else)."""
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a directory" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode)
+            else "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode)
+            or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "not a file")
+    raise NotARegularFile(f"{path}: is {kind}, not a regular file; refusing to replace it")
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one step: readers see the old file or the new one."""
+    """Replace ``path`` with ``text`` in one step: readers see the old file or the new one.
+
+    Only a regular file (or nothing) is replaced, see :func:`refuse_special`. The new file keeps
+    the old one's permissions; a new file gets the umask's default (0644 under umask 022).
+    """
+    refuse_special(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
+    # O_EXCL: never follow or reuse anything already there; 0o666 & ~umask like open() does.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
+            if path.exists():
+                os.fchmod(handle.fileno(), stat.S_IMODE(path.stat().st_mode))
         os.replace(tmp, path)
     except BaseException:
-        os.unlink(tmp)
+        tmp.unlink(missing_ok=True)
         raise

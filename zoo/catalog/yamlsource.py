@@ -18,6 +18,7 @@ import yaml
 from .problems import Problem
 
 MAX_BYTES = 256 * 1024  # an entry is a few hundred bytes; anything this big is a mistake
+MAX_DEPTH = 32  # an entry nests three levels; deeper is a mistake (and recursion has limits)
 Path_ = tuple[str | int, ...]
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -56,6 +57,10 @@ class _Builder:
         if event.anchor:
             self.problem(event, field, f"YAML anchors are not allowed (&{event.anchor}); "
                          "write the value out")
+        if len(path) >= MAX_DEPTH and not isinstance(event, yaml.ScalarEvent):
+            self.problem(event, dotted(path[:1]), f"nested more than {MAX_DEPTH} levels deep")
+            self.skip()
+            return None
         if isinstance(event, yaml.ScalarEvent):
             plain = event.implicit[0] and event.style is None
             return None if plain and event.value in _NULLS else event.value
@@ -77,6 +82,17 @@ class _Builder:
             self.lines[(*path, name)] = key.start_mark.line + 1
             mapping[name] = self.value(next(self.events), (*path, name))
         return mapping
+
+
+    def skip(self) -> None:
+        """Consume the rest of the collection just started, without recursing into it."""
+        depth = 1
+        while depth:
+            event = next(self.events)
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                depth += 1
+            elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                depth -= 1
 
 
 def dotted(path: Path_) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .. import __version__
+from ..catalog.writer import NotARegularFile
 from ..network.enrichment import EnrichmentError
 from ..registry import MissingExtraError
 from ..repo import Repository, RepositoryNotFound, find_repository, installed_catalog
@@ -64,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.argv = list(sys.argv[1:] if argv is None else argv)  # as typed, for result provenance
     try:
         return args.func(args, _repository(args))
-    except (RepositoryNotFound, CommandError, MissingExtraError, EnrichmentError) as exc:
+    except (RepositoryNotFound, CommandError, MissingExtraError, EnrichmentError,
+            NotARegularFile) as exc:
         err(f"aladin: {exc}")
         return EXIT_INVALID
     except KeyboardInterrupt:

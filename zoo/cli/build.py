@@ -10,7 +10,7 @@ from ..catalog import Catalog
 from ..publish.readme import render_readme
 from ..registry import by_paper
 from ..repo import Repository
-from .common import EXIT_INVALID, EXIT_OK, command, load_catalog, out
+from .common import EXIT_INVALID, EXIT_OK, CommandError, command, load_catalog, out
 
 
 def _generated(repo: Repository, catalog: Catalog) -> dict[Path, str]:
@@ -44,9 +44,12 @@ def cmd_build(args: argparse.Namespace, repo: Repository) -> int:
     out(f"wrote {repo.readme.relative_to(repo.root)} ({len(catalog)} papers) and schema/")
     if args.readme_only:
         return EXIT_OK
-    from ..site import build_site
+    from ..site import SiteBuildError, build_site
 
-    build_site(catalog, repo.root, repo.site_out)
+    try:
+        build_site(catalog, repo.root, repo.site_out)
+    except SiteBuildError as exc:  # another build running, or MkDocs' reasons
+        raise CommandError(str(exc)) from None
     out(f"wrote the website to {repo.site_out.relative_to(repo.root)}/")
     return EXIT_OK
 

@@ -7,10 +7,12 @@ Library code raises; only the ``zoo.cli`` package prints and chooses exit codes:
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable, Sequence
 
 from ..catalog import Catalog, collect
+from ..catalog.loader import partial_files
 from ..catalog.problems import Problem
 from ..registry import check_against_catalog
 from ..repo import Repository
@@ -31,6 +33,8 @@ def err(text: str) -> None:
 
 def load_catalog(repo: Repository) -> Catalog:
     """The valid catalog, or every problem printed and exit 1."""
+    for partial in partial_files(repo.catalog):
+        err(f"{partial.relative_to(repo.root)}: ignored, left by an interrupted write; delete it")
     catalog, problems = collect(repo.catalog)
     problems += check_against_catalog(catalog) if catalog else []
     if problems or catalog is None:
@@ -63,6 +67,17 @@ def positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
     return int(text)
+
+
+def seconds(text: str) -> float:
+    """A duration: a finite number of seconds above zero (not 0, -1, nan or inf)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, got {text!r}")
+    return value
 
 
 def command(sub: argparse._SubParsersAction, name: str, func: Callable,

@@ -15,7 +15,7 @@ def cmd_import(args: argparse.Namespace, repo: Repository) -> int:
 
     source = Path(args.file)
     if not source.is_file():
-        raise CommandError(f"{source}: no such file")
+        raise CommandError(f"{source}: {'is a directory' if source.is_dir() else 'no such file'}")
     try:
         mapping = load_mapping(Path(args.mapping)) if args.mapping else None
         if args.default_subcategory:

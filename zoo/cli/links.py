@@ -7,7 +7,17 @@ import json
 import time
 
 from ..repo import Repository
-from .common import EXIT_INVALID, EXIT_OK, CommandError, command, err, load_catalog, out, progress
+from .common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    CommandError,
+    command,
+    err,
+    load_catalog,
+    out,
+    progress,
+    seconds,
+)
 
 
 def cmd_check_links(args: argparse.Namespace, repo: Repository) -> int:
@@ -19,8 +29,9 @@ def cmd_check_links(args: argparse.Namespace, repo: Repository) -> int:
         raise CommandError(f"not in the catalog: {', '.join(unknown)}")
     refs = catalog_links(catalog, args.papers or None)
     cache = None if args.no_cache else LinkCache(repo.root / ".aladin-cache" / "links.json")
-    checker = LinkChecker(HttpSettings(read_timeout=args.timeout), workers=args.workers,
-                          cache=cache)
+    settings = HttpSettings(read_timeout=min(args.timeout, HttpSettings.read_timeout),
+                            deadline=args.timeout)
+    checker = LinkChecker(settings, workers=args.workers, cache=cache)
     start = time.monotonic()
     results = checker.check_all([r.url for r in refs],
                                 progress=None if args.json else progress("checking links"))
@@ -28,9 +39,13 @@ def cmd_check_links(args: argparse.Namespace, repo: Repository) -> int:
     counts = {state: sum(r.state == state for r in results.values())
               for state in ("ok", "moved", "dead", "unverified")}
     cached = sum(r.cached for r in results.values())
+    nothing_verified = None
     if results and counts["unverified"] == len(results):
         reason = next(iter(results.values())).message
-        raise CommandError(f"could not verify any of the {len(results)} links (first: {reason})")
+        nothing_verified = CommandError(f"could not verify any of the {len(results)} links "
+                                        f"(first: {reason})")
+    if nothing_verified and not args.json:
+        raise nothing_verified
     if args.json:
         places: dict[str, list[dict]] = {}
         for ref in refs:
@@ -40,6 +55,8 @@ def cmd_check_links(args: argparse.Namespace, repo: Repository) -> int:
             "summary": {"links": len(results), "cached": cached, **counts},
             "links": [{**r.to_json(), "where": places[url]} for url, r in results.items()],
         }, ensure_ascii=False, indent=1))
+        if nothing_verified:  # the JSON says which and why; the exit status says it failed
+            raise nothing_verified
     else:
         order = {"dead": 0, "moved": 1, "unverified": 2}
         rows = []
@@ -83,8 +100,13 @@ def cmd_enrich(args: argparse.Namespace, repo: Repository) -> int:
         err(f"{exc}; starting afresh")
         old = {}
     result = enrich([r.url for r in refs], progress=progress("asking GitHub"))
-    if result.failed and not result.repos:
-        raise CommandError(f"{next(iter(result.failed.values()))}; nothing written")
+    path = enrichment_path(repo.catalog)
+    if not result.repos and (result.stopped or result.failed or result.gone):
+        # Not one repository answered: a wrong GITHUB_API_URL, a proxy, an outage. Calling
+        # every repository deleted would wipe the file; keep it and say why.
+        reason = result.stopped or next(iter({**result.failed, **result.gone}.values()))
+        raise CommandError(f"no repository could be fetched (first: {reason}); "
+                           f"{path.relative_to(repo.root)} left as it was")
     first = {r.url: r for r in reversed(refs)}  # the first place each URL is written
     for url, why in sorted({**result.gone, **result.failed}.items(),
                            key=lambda item: (first[item[0]].path, first[item[0]].line)):
@@ -92,10 +114,10 @@ def cmd_enrich(args: argparse.Namespace, repo: Repository) -> int:
         out(f"{ref.path}:{ref.line}: {ref.field}: {why}")
     data = merged(old, result, first)
     text = dump_enrichment(data)
-    path = enrichment_path(repo.catalog)
+    changed = not path.is_file() or path.read_text(encoding="utf-8") != text
     if args.dry_run:
         out(text.rstrip())
-    elif not path.is_file() or path.read_text(encoding="utf-8") != text:
+    elif changed:
         write_atomic(path, text)
     fresh = list(result.repos.values())
     err(f"{len({i.full_name for i in fresh})} repositories fetched "
@@ -103,7 +125,8 @@ def cmd_enrich(args: argparse.Namespace, repo: Repository) -> int:
         f"{sum(i.stale and not i.archived for i in fresh)} without a push for two years), "
         f"{len(result.skipped)} code links not on GitHub"
         + ("" if args.dry_run else
-           f"; wrote {path.relative_to(repo.root)}, now run `aladin build`"))
+           f"; wrote {path.relative_to(repo.root)}, now run `aladin build`" if changed else
+           f"; {path.relative_to(repo.root)} unchanged"))
     if result.stopped:
         raise CommandError(f"{result.stopped}; stopped with {len(result.unfetched)} code links "
                            "not asked (their earlier data is kept)")
@@ -118,8 +141,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-cache", action="store_true",
                    help="ignore the day-long cache in .aladin-cache/")
     p.add_argument("--workers", type=int, default=8, help="requests in flight (default 8)")
-    p.add_argument("--timeout", type=float, default=15.0,
-                   help="seconds to wait for an answer (default 15)")
+    p.add_argument("--timeout", type=seconds, default=30.0,
+                   help="seconds each request may take in all, retries and a slow server's "
+                   "dripping included (default 30)")
     p = command(sub, "enrich", cmd_enrich,
                 "fetch GitHub stars, last push, archived flag and licence of the code links "
                 "into catalog/enrichment/github.json (GITHUB_TOKEN if set)")

@@ -11,7 +11,7 @@ from ..catalog import Catalog, Paper
 from ..publish.exports import FORMATS, paper_record
 from ..registry import by_paper
 from ..repo import Repository
-from .common import EXIT_OK, command, err, load_catalog, out
+from .common import EXIT_OK, EXIT_USAGE, CommandError, command, err, load_catalog, out
 
 
 def _year_range(text: str) -> tuple[int, int]:
@@ -62,15 +62,29 @@ def cmd_list(args: argparse.Namespace, repo: Repository) -> int:
     return EXIT_OK
 
 
+def _write(path: Path, text: str, option: str) -> bool:
+    """Write an output the user named; False, having said why, when ``path`` is a directory,
+    link, FIFO or device (a wrong ``option``, exit 2). Other failures are one-line errors."""
+    from ..catalog.writer import NotARegularFile, write_atomic
+
+    try:
+        write_atomic(path, text)
+    except NotARegularFile as exc:
+        err(f"aladin: {option} {exc}")
+        return False
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot write it ({exc.strerror or exc})") from None
+    return True
+
+
 def cmd_export(args: argparse.Namespace, repo: Repository) -> int:
     catalog = load_catalog(repo)
     text = FORMATS[args.format](catalog)
     if args.output in (None, "-"):
         sys.stdout.write(text)
     else:
-        from ..catalog.writer import write_atomic
-
-        write_atomic(Path(args.output), text)
+        if not _write(Path(args.output), text, "-o"):
+            return EXIT_USAGE
         err(f"wrote {args.output} ({len(catalog)} papers, {args.format})")
     return EXIT_OK
 
@@ -82,10 +96,9 @@ def cmd_schema(args: argparse.Namespace, repo: Repository) -> int:
     if args.out is None:
         out(texts["paper.schema.json"].rstrip())
         return EXIT_OK
-    from ..catalog.writer import write_atomic
-
     for name, text in texts.items():
-        write_atomic(Path(args.out) / name, text)
+        if not _write(Path(args.out) / name, text, "--out"):
+            return EXIT_USAGE
     err(f"wrote {', '.join(texts)} to {args.out}")
     return EXIT_OK
 

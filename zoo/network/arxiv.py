@@ -115,13 +115,18 @@ def _record(entry: ET.Element, arxiv_id: str) -> ArxivRecord:
         name for a in entry.findall("atom:author", _NS)
         if (name := _text(a.find("atom:name", _NS)))
     )
+    try:
+        first_version = dt.date.fromisoformat(published[:10])
+    except ValueError:
+        raise ArxivError(f"arXiv: the entry for {arxiv_id} has a malformed date "
+                         f"{published[:40]!r}") from None
     links = entry.findall("atom:link", _NS)
     pdf = next((link.get("href") for link in links if link.get("title") == "pdf"), None)
     return ArxivRecord(
         arxiv_id=arxiv_id,
         title=title,
         authors=authors,
-        published=dt.date.fromisoformat(published[:10]),
+        published=first_version,
         abs_url=f"https://arxiv.org/abs/{arxiv_id}",
         pdf_url=pdf,
         comment=_text(entry.find("arxiv:comment", _NS)),

@@ -101,6 +101,9 @@ def load_enrichment(catalog_root: str | Path) -> dict[str, RepoInfo]:
     path = enrichment_path(catalog_root)
     if not path.is_file():
         return {}
+    if not path.resolve().is_relative_to(Path(catalog_root).resolve().parent):
+        raise EnrichmentError(f"{path}: symbolic link to a file outside the repository; "
+                              "refused (delete it and run `aladin enrich`)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         return {url: RepoInfo.from_json(info) for url, info in data.get("repos", {}).items()}

@@ -65,7 +65,7 @@ def _rate_limited(response: requests.Response) -> RateLimited | None:
         try:
             moment = dt.datetime.fromtimestamp(int(reset), dt.UTC)
             when = f"; it resets at {moment:%H:%M} UTC"
-        except ValueError:
+        except (ValueError, OverflowError, OSError):  # not a time this machine can show
             pass
     elif wait := headers.get("Retry-After", "").strip():
         when = f"; retry in {wait} s"

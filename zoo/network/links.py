@@ -36,7 +36,7 @@ import requests
 
 from ..catalog import Catalog, Paper
 from ..catalog.yamlsource import dotted, read_document
-from .http import HttpSettings, describe, host_of, make_session
+from .http import HostPauses, HttpSettings, describe, host_of, make_session
 
 State = Literal["ok", "moved", "dead", "unverified"]
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -216,6 +216,7 @@ class LinkChecker:
 
     def __post_init__(self) -> None:
         self.gate = HostGate(self.per_host, self.interval)
+        self.pauses = HostPauses()  # one host's Retry-After holds back every worker
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
@@ -223,7 +224,7 @@ class LinkChecker:
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
         if session is None:
-            session = self._local.session = make_session(self.settings)
+            session = self._local.session = make_session(self.settings, self.pauses)
             with self._sessions_lock:
                 self._sessions.append(session)
         return session
@@ -261,7 +262,8 @@ class LinkChecker:
                     response = self._session().request(method, current, allow_redirects=False,
                                                        stream=True)
             except requests.RequestException as exc:
-                return verdict("unverified", None, describe(exc, self.settings.timeout))
+                return verdict("unverified", None, describe(exc, self.settings.timeout,
+                                                            self.settings.deadline))
             with response:
                 status, location = response.status_code, response.headers.get("Location")
             chain.append(Hop(current, status))

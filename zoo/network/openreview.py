@@ -9,6 +9,7 @@ and venue come from ``venueid`` (``ICLR.cc/2019/Conference``) or, in v1, the sub
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -80,7 +81,8 @@ def parse_notes(data: Any, forum: str) -> OpenReviewRecord:
     venue = venue or _value(content, "venue") or None
     stamp = note.get("pdate") or note.get("cdate") or note.get("tcdate")
     if year is None and isinstance(stamp, int | float):
-        year = dt.datetime.fromtimestamp(stamp / 1000, dt.UTC).year
+        with contextlib.suppress(OverflowError, OSError, ValueError):  # an absurd timestamp
+            year = dt.datetime.fromtimestamp(stamp / 1000, dt.UTC).year
     return OpenReviewRecord(forum, title, authors, year, venue,
                             f"https://openreview.net/forum?id={forum}")
 

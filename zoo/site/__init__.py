@@ -7,6 +7,6 @@ Both need the ``site`` extra: ``pip install "aladin-zoo[site]"``.
 
 from __future__ import annotations
 
-from .build import SiteBuildError, SiteStats, build_site, serve
+from .build import SiteBuildError, SiteBusy, SiteStats, build_site, serve
 
-__all__ = ["SiteBuildError", "SiteStats", "build_site", "serve"]
+__all__ = ["SiteBuildError", "SiteBusy", "SiteStats", "build_site", "serve"]

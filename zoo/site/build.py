@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
+import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -71,14 +72,47 @@ def build_site(catalog: Catalog, repo_root: Path, out_dir: Path) -> SiteStats:
     any MkDocs warning fails the build (``mkdocs build --strict``) with :class:`SiteBuildError`.
     """
     _require_mkdocs()
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out_dir):
+        return _build_locked(catalog, repo_root, out_dir)
+
+
+class SiteBusy(SiteBuildError):
+    """Another build of the same output directory is running."""
+
+
+@contextmanager
+def _exclusive(out_dir: Path) -> Iterator[None]:
+    """Lock the directory holding ``out_dir`` for the build (``flock``, released by the kernel
+    even when the process is killed); a second build at the same time gets :class:`SiteBusy`.
+    Holding it, the staging and old trees of killed builds (no ``finally`` runs on SIGKILL) are
+    deleted: no running build owns them."""
+    fd = os.open(out_dir.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SiteBusy(f"another build into {out_dir.parent} is running; wait for it to "
+                           "finish") from None
+        for kind in ("new", "old"):
+            for stale in out_dir.parent.glob(f".{out_dir.name}.{kind}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _build_locked(catalog: Catalog, repo_root: Path, out_dir: Path) -> SiteStats:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
     from . import hook
 
-    out_dir = Path(out_dir).resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    # os.mkdir's mode is filtered by the umask like any new directory (mkdtemp would give 0700,
+    # which a web server running as another user cannot read).
+    staging = out_dir.parent / f".{out_dir.name}.new-{secrets.token_hex(4)}"
+    staging.mkdir()
     collect = _Collect()
     logger = logging.getLogger("mkdocs")
     logger.addHandler(collect)
