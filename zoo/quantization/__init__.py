@@ -14,7 +14,8 @@ Methods (registry name → module, catalog id):
 
 Each quantisation-aware method returns a *copy* of the user's model with its ``nn.Linear`` /
 ``nn.Conv2d`` layers swapped for quantised ones (first and last layer left in float unless
-``skip`` says otherwise); train or fine-tune the copy with any loop, e.g.
+``skip`` says otherwise) and every weight of its ``nn.MultiheadAttention`` and recurrent layers
+quantised through ``torch.nn.utils.parametrize``; train or fine-tune the copy with any loop, e.g.
 :func:`zoo.training.fine_tune`.
 
 Shared pieces: :mod:`.ste` (straight-through estimators), :mod:`.fake_quant` (k-bit affine fake
@@ -37,6 +38,8 @@ from .layers import (
     QuantLayer,
     QuantLinear,
     default_skip,
+    latent_weights,
+    layer_weights,
     quant_layer,
     quantizable_layers,
     quantized_weights,
@@ -77,6 +80,8 @@ __all__ = [
     "dorefa",
     "fake_quantize",
     "haq_search",
+    "latent_weights",
+    "layer_weights",
     "quant_layer",
     "quantizable_layers",
     "quantize_int8",
