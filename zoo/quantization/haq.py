@@ -76,6 +76,7 @@ __all__ = [
     "LinearWeightQuantizer",
     "apply_bit_policy",
     "best_clip",
+    "haq",
     "haq_search",
     "linear_quantize",
     "weight_bytes",
@@ -148,13 +149,6 @@ def _loss(model: nn.Module, batches: Sequence[tuple[Any, Any]], loss_fn: Callabl
     return sum(float(loss_fn(model(x), y)) for x, y in batches) / len(batches)
 
 
-@register(
-    "haq",
-    paper="2019-cvpr-haq",
-    category="quantization",
-    subcategory="mixed-precision",
-    summary="Per-layer weight bit widths allocated under a size or latency budget (greedy search).",
-)
 def haq_search(
     model: nn.Module,
     data: Iterable[tuple[Any, Any]],
@@ -257,3 +251,17 @@ def apply_bit_policy(model: nn.Module, policy: BitPolicy) -> nn.Module:
         ),
         skip=(),
     )
+
+
+@register(
+    "haq",
+    paper="2019-cvpr-haq",
+    category="quantization",
+    subcategory="mixed-precision",
+    summary="Per-layer weight bit widths allocated under a size or latency budget (greedy search).",
+)
+def haq(model: nn.Module, data: Iterable[tuple[Any, Any]], *, budget: float,
+        **search_options: Any) -> nn.Module:
+    """:func:`haq_search` then :func:`apply_bit_policy`: a copy of ``model`` with the searched
+    per-layer bit widths, to fine-tune. ``search_options`` go to :func:`haq_search`."""
+    return apply_bit_policy(model, haq_search(model, data, budget=budget, **search_options))
