@@ -241,5 +241,5 @@ def test_zoo_quantize_rejects_bad_input_in_one_line():
         with pytest.raises(ValueError, match=message) as info:
             zoo.quantize(net, **kwargs)
         assert "\n" not in str(info.value)
-    with pytest.raises(ValueError, match="must be a torch.nn.Module"):
+    with pytest.raises(ValueError, match=r"must be a torch\.nn\.Module"):
         zoo.quantize("model.pt", method="dorefa")  # type: ignore[arg-type]

@@ -194,11 +194,11 @@ def float_layers(model: nn.Module) -> list[str]:
     (a layer inside one already listed is not listed again)."""
     found: list[str] = []
     for name, module in model.named_modules():
-        if type(module) in _WEIGHTED or (
-            isinstance(module, _WEIGHTED) and type(module).__module__.startswith("torch.nn.")
-        ):
-            if not any(name.startswith(f"{outer.split(' ')[0]}.") for outer in found):
-                found.append(f"{name or 'model'} ({type(module).__name__})")
+        is_float = isinstance(module, _WEIGHTED) and not type(module).__module__.startswith(
+            "torch.ao."  # the quantised modules live there
+        )
+        if is_float and not any(name.startswith(f"{outer.split(' ')[0]}.") for outer in found):
+            found.append(f"{name or 'model'} ({type(module).__name__})")
     return found
 
 
