@@ -43,7 +43,10 @@ bytes of a uniform 3-bit model (8 934 B) the search picks 8/6/2/8 bits for conv1
 (8 848 B) — the large last convolution pays — and scores 96.9 % before fine-tuning against
 96.1 % for uniform 3 bits, 99.4 % against 97.8 % after 2 epochs. Under a 4-bit budget the two
 are level (99.4 % / 99.7 % before, 99.7 % both after). The search itself takes well under a
-second. ``tests/zoo/test_quantization.py`` asserts the budgets and accuracy floors.
+second. ``tests/zoo/test_quantization.py`` asserts the budgets and accuracy floors. The quantised
+model searches its clip once per weight update (cached on the weight's version counter): a batch
+of 64 through the 4-bit digits CNN took 44.8 ms against 41.5 ms in float (one thread, shared
+machine), where the search on every forward had made it about 28× slower.
 
 Deviations from the paper
 -------------------------
