@@ -155,13 +155,17 @@ def _innermost_module(model: nn.Module) -> Iterator[list[str]]:
 def check_runs(model: nn.Module, example_inputs: Any) -> None:
     """Run ``model`` once on ``example_inputs`` (eval mode, no grad); on failure raise
     :class:`PrunedModelError` naming the innermost layer that was running."""
-    args = example_inputs if isinstance(example_inputs, tuple) else (example_inputs,)
+    # As Torch-Pruning reads them: a tuple/list is positional arguments, a dict keyword ones.
+    kwargs = example_inputs if isinstance(example_inputs, dict) else {}
+    args = () if kwargs else (
+        tuple(example_inputs) if isinstance(example_inputs, tuple | list) else (example_inputs,)
+    )
     was_training = model.training
     model.eval()
     running: list[str] = []
     try:
         with torch.no_grad(), _innermost_module(model) as running:
-            model(*args)
+            model(*args, **kwargs)
     except Exception as exc:
         name = next((n for n in reversed(running) if n), "the model's own forward")
         layer = model.get_submodule(name) if name in dict(model.named_modules()) else model
