@@ -27,6 +27,7 @@ __version__ = "0.1.0"
 # ``import zoo`` and the catalog tools work without PyTorch.
 _LAZY = {
     "prune": "zoo.pruning",
+    "quantize": "zoo.quantization",
     "decompose": "zoo.lowrank",
     "distill": "zoo.distillation",
 }

@@ -7,12 +7,18 @@ a user's own network too:
   reaches about 98–99 % test accuracy after a few seconds of CPU training.
 * :func:`resnet20`, :func:`resnet56` — the CIFAR-style ResNets of He et al. (3 stages of
   ``n`` basic blocks, 16/32/64 channels, residual additions), for 32×32 inputs.
+* :func:`digits_vit` — a small Vision Transformer for the 8×8 digits: 2×2 patch embedding,
+  learned position embedding, pre-norm ``nn.MultiheadAttention`` + MLP blocks, mean-pooled head.
+* :func:`digits_lstm` — an ``nn.LSTM`` reading a digit row by row (8 steps of 8 pixels), then a
+  Linear head on the last hidden state.
 
 >>> import torch
 >>> digits_cnn()(torch.zeros(2, 1, 8, 8)).shape
 torch.Size([2, 10])
 >>> resnet20(num_classes=10, in_channels=1)(torch.zeros(2, 1, 32, 32)).shape
 torch.Size([2, 10])
+>>> digits_vit()(torch.zeros(2, 1, 8, 8)).shape, digits_lstm()(torch.zeros(2, 1, 8, 8)).shape
+(torch.Size([2, 10]), torch.Size([2, 10]))
 """
 
 from __future__ import annotations
@@ -20,7 +26,19 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["BasicBlock", "CifarResNet", "DigitsCNN", "digits_cnn", "resnet20", "resnet56"]
+__all__ = [
+    "BasicBlock",
+    "CifarResNet",
+    "DigitsCNN",
+    "DigitsLSTM",
+    "DigitsViT",
+    "TransformerBlock",
+    "digits_cnn",
+    "digits_lstm",
+    "digits_vit",
+    "resnet20",
+    "resnet56",
+]
 
 
 def _conv_bn_relu(c_in: int, c_out: int, stride: int = 1) -> nn.Sequential:
@@ -114,3 +132,75 @@ def resnet20(num_classes: int = 10, in_channels: int = 3, width: int = 16) -> Ci
 def resnet56(num_classes: int = 10, in_channels: int = 3, width: int = 16) -> CifarResNet:
     """ResNet-56 (9 blocks per stage, about 0.85 M parameters at ``width=16``)."""
     return CifarResNet(9, num_classes, in_channels, width)
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm encoder block: ``x + attn(ln(x))``, then ``x + mlp(ln(x))`` (GELU MLP)."""
+
+    def __init__(self, dim: int, num_heads: int, mlp_dim: int) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim)
+        self.attn = nn.MultiheadAttention(dim, num_heads, batch_first=True)
+        self.norm2 = nn.LayerNorm(dim)
+        self.mlp = nn.Sequential(nn.Linear(dim, mlp_dim), nn.GELU(), nn.Linear(mlp_dim, dim))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.norm1(x)
+        x = x + self.attn(h, h, h, need_weights=False)[0]
+        return x + self.mlp(self.norm2(x))
+
+
+class DigitsViT(nn.Module):
+    """Patches (a strided convolution) + position embedding → encoder blocks → mean → Linear."""
+
+    def __init__(
+        self,
+        num_classes: int = 10,
+        in_channels: int = 1,
+        image_size: int = 8,
+        patch_size: int = 2,
+        dim: int = 32,
+        depth: int = 2,
+        num_heads: int = 4,
+        mlp_dim: int = 64,
+    ) -> None:
+        super().__init__()
+        self.patch_embed = nn.Conv2d(in_channels, dim, patch_size, stride=patch_size)
+        self.pos_embed = nn.Parameter(torch.zeros(1, (image_size // patch_size) ** 2, dim))
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        self.blocks = nn.Sequential(
+            *(TransformerBlock(dim, num_heads, mlp_dim) for _ in range(depth))
+        )
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        tokens = self.patch_embed(x).flatten(2).transpose(1, 2) + self.pos_embed  # (N, L, dim)
+        return self.head(self.norm(self.blocks(tokens)).mean(dim=1))
+
+
+def digits_vit(
+    num_classes: int = 10, in_channels: int = 1, dim: int = 32, depth: int = 2, num_heads: int = 4
+) -> DigitsViT:
+    """A ViT for 8×8 digits: 16 patches of 2×2, ``depth`` blocks of ``num_heads`` heads."""
+    return DigitsViT(num_classes, in_channels, dim=dim, depth=depth, num_heads=num_heads,
+                     mlp_dim=2 * dim)
+
+
+class DigitsLSTM(nn.Module):
+    """Reads an image ``(N, 1, rows, cols)`` row by row with ``nn.LSTM``; Linear on ``h_T``."""
+
+    def __init__(self, num_classes: int = 10, cols: int = 8, hidden_size: int = 64,
+                 num_layers: int = 1) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(cols, hidden_size, num_layers=num_layers, batch_first=True)
+        self.classifier = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        _, (h, _) = self.lstm(images.flatten(1, -2))  # (N, 1, R, C) → (N, R, C)
+        return self.classifier(h[-1])
+
+
+def digits_lstm(num_classes: int = 10, hidden_size: int = 64, num_layers: int = 1) -> DigitsLSTM:
+    """The row-by-row LSTM digits classifier (float ``nn.LSTM``)."""
+    return DigitsLSTM(num_classes, hidden_size=hidden_size, num_layers=num_layers)

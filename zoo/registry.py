@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -21,7 +22,16 @@ if TYPE_CHECKING:
     from .catalog import Catalog
     from .catalog.problems import Problem
 
-__all__ = ["MethodRecord", "MissingExtraError", "get", "list_methods", "load", "register"]
+__all__ = [
+    "MethodRecord",
+    "MissingExtraError",
+    "dispatch",
+    "get",
+    "implementation",
+    "list_methods",
+    "load",
+    "register",
+]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 _FIELDS = ("paper", "category", "subcategory", "summary")
@@ -171,6 +181,28 @@ def get(name: str) -> MethodRecord:
             return record
     known = ", ".join(r.name for r in _all_records()) or "none yet"
     raise KeyError(f"no zoo method named {name!r} (known: {known})")
+
+
+def implementation(category: str, method: str) -> Any:
+    """The object registered as ``method`` in ``category``; ``ValueError`` listing the choices."""
+    by_name = {record.name: record for record in list_methods(category)}
+    if method not in by_name:
+        raise ValueError(
+            f"unknown {category} method {method!r}; choose one of: {', '.join(sorted(by_name))}"
+        )
+    return by_name[method].obj
+
+
+def dispatch(category: str, method: str, *args: Any, **kwargs: Any) -> Any:
+    """Call the implementation registered as ``method`` in ``category`` — what ``zoo.prune``,
+    ``zoo.quantize`` … do. An unknown method, or arguments its signature does not take, raise a
+    one-line ``ValueError`` naming the method (and the choices), before anything runs."""
+    implementation_ = implementation(category, method)
+    try:
+        inspect.signature(implementation_).bind(*args, **kwargs)
+    except TypeError as exc:
+        raise ValueError(f"{category} method {method!r}: {exc}") from None
+    return implementation_(*args, **kwargs)
 
 
 def by_paper() -> dict[str, list[MethodRecord]]:

@@ -19,7 +19,7 @@ dependency graph (:mod:`zoo.pruning.dependency`).
 
 from __future__ import annotations
 
-from ..registry import import_zoo_module, list_methods
+from ..registry import dispatch, import_zoo_module, list_methods
 
 import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
 
@@ -56,15 +56,15 @@ def prune(
     of ``(inputs, targets)`` batches, and use ``loss_fn`` (default cross-entropy). ``options`` are
     method-specific, see each method's module (e.g. ``global_ranking``, ``max_batches``,
     ``keep_coupled=True`` to keep the channels residual additions tie, structured methods only,
-    ``inplace=True`` to modify ``model`` itself).
+    ``inplace=True`` to modify ``model`` itself). Transformers: attention head counts are found
+    automatically; ``num_heads``, ``prune_num_heads``, ``prune_head_dims`` and
+    ``head_pruning_ratio`` go to Torch-Pruning (see :mod:`zoo.pruning.attention`), and a result
+    that does not run on ``example_inputs`` raises
+    :class:`~zoo.pruning.attention.PrunedModelError` naming the layer.
     """
-    by_name = {record.name: record for record in list_methods("pruning")}
-    if method not in by_name:
-        raise ValueError(
-            f"unknown pruning method {method!r}; choose one of: {', '.join(sorted(by_name))}"
-        )
-    implementation = by_name[method].obj
-    return implementation(
+    return dispatch(
+        "pruning",
+        method,
         model,
         example_inputs,
         pruning_ratio=pruning_ratio,

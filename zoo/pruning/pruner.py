@@ -12,6 +12,14 @@ one layer from losing more than that fraction. Without that cap, global Taylor s
 CNN took 58 of the last convolution's 64 channels and the net recovered unreliably (94–98 %
 instead of 99 %+ after the same fine-tune).
 
+Transformers: every attention layer's head count goes to Torch-Pruning (``num_heads``, found by
+:func:`~zoo.pruning.attention.find_num_heads`; a caller's entries win), so attention width is cut
+per head. ``prune_head_dims`` (default) removes the same dimensions from every head,
+``prune_num_heads=True`` with ``head_pruning_ratio`` removes whole heads (Hugging Face q/k/v
+projections; ``nn.MultiheadAttention`` keeps its heads). The MLP width is an ordinary group. Every
+result is run once on ``example_inputs``: a model that fails raises
+:class:`~zoo.pruning.attention.PrunedModelError` naming the layer.
+
 ``keep_coupled=True`` keeps every channel that several layers produce together
 (:func:`~zoo.pruning.dependency.is_coupled`: those a residual addition or a squeeze-excite product
 ties — in a ResNet the stem, each block's last convolution and the shortcuts) and prunes only the
@@ -31,6 +39,7 @@ import torch_pruning as tp
 from torch import nn
 
 from ..submodules import working_copy
+from .attention import check_runs, find_num_heads, hf_attention, sync_head_attributes
 from .dependency import (
     ROOT_TYPES,
     Cut,
@@ -97,6 +106,10 @@ def channel_pruner(
     max_pruning_ratio: float = 0.75,
     round_to: int | None = None,
     keep_coupled: bool = False,
+    num_heads: dict[nn.Module, int] | None = None,
+    prune_num_heads: bool = False,
+    prune_head_dims: bool = True,
+    head_pruning_ratio: float = 0.0,
 ) -> tp.pruner.BasePruner:
     """A Torch-Pruning pruner over ``model`` that ranks channels by ``importance`` (with
     ``keep_coupled``, only the channels no residual addition ties; see the module docstring)."""
@@ -110,6 +123,16 @@ def channel_pruner(
         importance = CappedImportance(importance, max_pruning_ratio)
     if keep_coupled:
         importance = UncoupledImportance(importance)
+    if prune_num_heads and not 0.0 < head_pruning_ratio < 1.0:
+        raise ValueError(
+            f"prune_num_heads needs head_pruning_ratio in (0, 1), got {head_pruning_ratio}"
+        )
+    heads = find_num_heads(model) | dict(num_heads or {})
+    # nn.MultiheadAttention has one width for q, k, v and output: Torch-Pruning's head logic is
+    # written for separate q/k/v projections, so its heads are given as channel groups instead
+    # (the same dimensions leave every head, embed_dim stays a multiple of num_heads).
+    groups = {m: n for m, n in heads.items() if isinstance(m, nn.MultiheadAttention)}
+    heads = {m: n for m, n in heads.items() if m not in groups}
     ignored = list(ignored_layers) + output_layers(build_graph(model, example_inputs))
     was_training = model.training
     model.eval()  # the pruner traces the model too
@@ -124,6 +147,12 @@ def channel_pruner(
             ignored_layers=ignored,
             round_to=round_to,
             root_module_types=list(ROOT_TYPES),
+            num_heads=heads,
+            in_channel_groups=dict(groups),
+            out_channel_groups=dict(groups),
+            prune_num_heads=prune_num_heads,
+            prune_head_dims=prune_head_dims,
+            head_pruning_ratio=head_pruning_ratio,
         )
     finally:
         model.train(was_training)
@@ -147,6 +176,7 @@ def prune_channels(
     keep_coupled: bool = False,
     inplace: bool = False,
     prepare: Prepare | None = None,
+    **head_options: Any,
 ) -> nn.Module:
     """Importance → pruner → surgery: the smaller model (a copy unless ``inplace``).
 
@@ -156,8 +186,16 @@ def prune_channels(
 
     ``keep_coupled=True`` keeps the channels residual additions tie (in a ResNet the stem, each
     block's last convolution, the shortcuts) and prunes ``pruning_ratio`` of the others only.
+    ``head_options`` (``num_heads``, ``prune_num_heads``, ``prune_head_dims``,
+    ``head_pruning_ratio``) say how attention is pruned (see the module docstring). The result
+    is run once on ``example_inputs``; :class:`~zoo.pruning.attention.PrunedModelError` if it
+    fails.
     """
+    unknown = sorted(set(head_options) - _HEAD_OPTIONS)
+    if unknown:
+        raise TypeError(f"unknown pruning option(s): {', '.join(unknown)}")
     model, ignored = working_copy(model, ignored_layers, inplace=inplace)
+    attentions = [a for m in model.modules() if (a := hf_attention(m)) is not None]
     pruner = channel_pruner(
         model,
         example_inputs,
@@ -168,13 +206,20 @@ def prune_channels(
         max_pruning_ratio=max_pruning_ratio,
         round_to=round_to,
         keep_coupled=keep_coupled,
+        **head_options,
     )
     finish = prepare(pruner) if prepare is not None else None
     cuts = plan(pruner)  # ranks, changes nothing yet
     if finish is not None:
         finish()
     remove_channels(pruner.DG, cuts)
+    whole_heads = not head_options.get("prune_head_dims", True)
+    sync_head_attributes(attentions, whole_heads=whole_heads)
+    check_runs(model, example_inputs)
     return model
+
+
+_HEAD_OPTIONS = frozenset({"num_heads", "prune_num_heads", "prune_head_dims", "head_pruning_ratio"})
 
 
 def check_pruning_ratio(pruning_ratio: float) -> None:

@@ -14,8 +14,26 @@ Methods (registry name → module, catalog id):
 
 Each quantisation-aware method returns a *copy* of the user's model with its ``nn.Linear`` /
 ``nn.Conv2d`` layers swapped for quantised ones (first and last layer left in float unless
-``skip`` says otherwise); train or fine-tune the copy with any loop, e.g.
+``skip`` says otherwise) and every weight of its ``nn.MultiheadAttention`` and recurrent layers
+quantised through ``torch.nn.utils.parametrize``; train or fine-tune the copy with any loop, e.g.
 :func:`zoo.training.fine_tune`.
+
+:func:`quantize` is the entry point over every registered method, like :func:`zoo.prune`:
+``zoo.quantize(model, method="dorefa", weight_bits=2)`` for the quantisation-aware ones (a copy to
+fine-tune), ``zoo.quantize(model, method="int8-ptq", data=batches)`` for those that calibrate or
+search on data (HAQ, int8 PTQ, and the language-model methods), which receive ``data`` as their
+second argument; other keyword options go to the method unchanged.
+
+>>> import torch
+>>> import zoo
+>>> from zoo.nets import digits_vit
+>>> vit = digits_vit().eval()
+>>> q = zoo.quantize(vit, method="dorefa", weight_bits=2, activation_bits=None)
+>>> sorted(quantized_weights(q))[:2]
+['blocks.0.attn.in_proj_weight', 'blocks.0.attn.out_proj.weight']
+>>> zoo.quantize(vit, method="dorefa", bits=2)
+Traceback (most recent call last):
+ValueError: quantization method 'dorefa': got an unexpected keyword argument 'bits'
 
 Shared pieces: :mod:`.ste` (straight-through estimators), :mod:`.fake_quant` (k-bit affine fake
 quantisation on ``torch.fake_quantize_per_*``), :mod:`.layers` (quantised Linear/Conv2d layers
@@ -25,15 +43,21 @@ BatchNorm statistics for the deployed weights).
 
 from __future__ import annotations
 
-from ..registry import import_zoo_module
+from ..registry import dispatch, implementation, import_zoo_module, list_methods
 
 import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
+import inspect
+from collections.abc import Iterable
+from typing import Any
+
+from torch import nn
 
 from .batchnorm import recalibrate_batchnorm
 from .binaryconnect import BinaryConnectQuantizer, binaryconnect
 from .dorefa import DoReFaActivationQuantizer, DoReFaWeightQuantizer, dorefa, quantize_k
 from .fake_quant import count_levels, fake_quantize, symmetric_qparams
-from .haq import BitPolicy, LinearWeightQuantizer, apply_bit_policy, haq_search, weight_bytes
+from .haq import BitPolicy, LinearWeightQuantizer, apply_bit_policy, haq, haq_search, weight_bytes
 from .int8_ptq import quantize_int8
 from .layers import (
     QuantConv2d,
@@ -41,6 +65,8 @@ from .layers import (
     QuantLayer,
     QuantLinear,
     default_skip,
+    latent_weights,
+    layer_weights,
     quant_layer,
     quantizable_layers,
     quantized_weights,
@@ -50,6 +76,7 @@ from .recurrent_binary_ternary import (
     BinaryTernaryLSTM,
     RecurrentWeightQuantizer,
     RowLSTMClassifier,
+    recurrent_binary_ternary,
     row_lstm_classifier,
 )
 from .relaxed_quantization import RelaxedQuantizer, relaxed_quantization
@@ -80,13 +107,19 @@ __all__ = [
     "default_skip",
     "dorefa",
     "fake_quantize",
+    "haq",
     "haq_search",
+    "latent_weights",
+    "layer_weights",
+    "methods",
     "quant_layer",
     "quantizable_layers",
+    "quantize",
     "quantize_int8",
     "quantize_k",
     "quantized_weights",
     "recalibrate_batchnorm",
+    "recurrent_binary_ternary",
     "relaxed_quantization",
     "row_lstm_classifier",
     "sign_ste",
@@ -96,3 +129,40 @@ __all__ = [
     "weight_bytes",
     "xnor_net",
 ]
+
+
+def methods() -> list[str]:
+    """Names of the registered quantisation methods."""
+    return [record.name for record in list_methods("quantization")]
+
+
+def _takes_data(implementation: Any) -> bool:
+    """Whether a method's second parameter is positional: ``(model, data, **options)``."""
+    positional = [
+        p for p in inspect.signature(implementation).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    return len(positional) >= 2
+
+
+def quantize(
+    model: nn.Module, *, method: str, data: Iterable[Any] | None = None, **options: Any
+) -> nn.Module:
+    """Quantise ``model`` with the registered method ``method``; the caller's model is left as is.
+
+    Methods that calibrate or search (``int8-ptq``, ``haq``, GPTQ-style ones) take ``data``, an
+    iterable of input batches or ``(inputs, targets)`` pairs, as their second argument; the
+    quantisation-aware ones take none and return a copy to train. ``options`` go to the method
+    (e.g. ``weight_bits``, ``skip``, ``budget``); see each method's module.
+    """
+    if not isinstance(model, nn.Module):
+        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if _takes_data(implementation("quantization", method)):
+        if data is None:
+            raise ValueError(f"quantization method {method!r} needs data=<calibration batches>")
+        return dispatch("quantization", method, model, data, **options)
+    if data is not None:
+        raise ValueError(
+            f"quantization method {method!r} takes no data: it returns a copy to train"
+        )
+    return dispatch("quantization", method, model, **options)

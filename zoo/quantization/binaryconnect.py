@@ -57,7 +57,7 @@ from torch import nn
 
 from zoo.registry import register
 
-from .layers import Quantizer, QuantLayer, quant_layer, swap_layers
+from .layers import Quantizer, latent_weights, quant_layer, swap_layers
 from .ste import binary_sign, straight_through
 
 __all__ = ["BinaryConnectQuantizer", "binaryconnect"]
@@ -105,10 +105,10 @@ def binaryconnect(
         return quant_layer(layer, BinaryConnectQuantizer(stochastic))
 
     binary = swap_layers(model, build, skip=skip)
+    latent = {id(w): w for layer in binary.modules() for w in latent_weights(layer)}
     with torch.no_grad():
-        for layer in binary.modules():
-            if isinstance(layer, QuantLayer):
-                # Spread the latent weights over [-1, 1]: the signs (the deterministic w_b) stay,
-                # while the stochastic rule gets probabilities far from 1/2 to learn from.
-                layer.weight /= layer.weight.abs().max().clamp(min=1e-12)
+        for weight in latent.values():
+            # Spread the latent weights over [-1, 1]: the signs (the deterministic w_b) stay,
+            # while the stochastic rule gets probabilities far from 1/2 to learn from.
+            weight /= weight.abs().max().clamp(min=1e-12)
     return binary

@@ -43,7 +43,10 @@ bytes of a uniform 3-bit model (8 934 B) the search picks 8/6/2/8 bits for conv1
 (8 848 B) — the large last convolution pays — and scores 96.9 % before fine-tuning against
 96.1 % for uniform 3 bits, 99.4 % against 97.8 % after 2 epochs. Under a 4-bit budget the two
 are level (99.4 % / 99.7 % before, 99.7 % both after). The search itself takes well under a
-second. ``tests/zoo/test_quantization.py`` asserts the budgets and accuracy floors.
+second. ``tests/zoo/test_quantization.py`` asserts the budgets and accuracy floors. The quantised
+model searches its clip once per weight update (cached on the weight's version counter): a batch
+of 64 through the 4-bit digits CNN took 44.8 ms against 41.5 ms in float (one thread, shared
+machine), where the search on every forward had made it about 28× slower.
 
 Deviations from the paper
 -------------------------
@@ -69,12 +72,14 @@ from torch import nn
 from zoo.registry import register
 
 from .fake_quant import fake_quantize, symmetric_qparams
-from .layers import Quantizer, quant_layer, quantizable_layers, swap_layers
+from .layers import Quantizer, layer_weights, quant_layer, quantizable_layers, swap_layers
 
 __all__ = [
     "BitPolicy",
     "LinearWeightQuantizer",
     "apply_bit_policy",
+    "best_clip",
+    "haq",
     "haq_search",
     "linear_quantize",
     "weight_bytes",
@@ -84,32 +89,49 @@ CostFn = Callable[[str, nn.Module, int], float]
 
 
 def weight_bytes(_name: str, layer: nn.Module, bits: int) -> float:
-    """Storage of ``layer``'s weight at ``bits`` bits per value — the model-size cost."""
-    return layer.weight.numel() * bits / 8
+    """Storage of ``layer``'s weights at ``bits`` bits per value — the model-size cost."""
+    return sum(layer.get_parameter(p).numel() for p in layer_weights(layer)) * bits / 8
+
+
+def _quantize(w: torch.Tensor, bits: int, clip: float) -> torch.Tensor:
+    scale, zero_point, q_min, q_max = symmetric_qparams(w, bits, clip=clip)
+    return fake_quantize(w, scale, zero_point, q_min, q_max)  # clamps to ±c as it rounds
+
+
+@torch.no_grad()
+def best_clip(w: torch.Tensor, bits: int, *, candidates: int = 20) -> float:
+    """The clip ``c`` (a fraction ``k/candidates`` of ``max|w|``) of least squared error."""
+    peak = float(w.abs().max())
+    clips = [peak * f for f in torch.linspace(1.0 / candidates, 1.0, candidates).tolist()]
+    errors = [float((_quantize(w, bits, c) - w).pow(2).sum()) for c in clips]
+    return clips[errors.index(min(errors))]
 
 
 def linear_quantize(w: torch.Tensor, bits: int, *, candidates: int = 20) -> torch.Tensor:
     """HAQ's ``round(clamp(w, -c, c) / s) · s`` with the ``c`` of least squared error."""
-    peak = float(w.detach().abs().max())
-    best, best_err = w, float("inf")
-    for fraction in torch.linspace(1.0 / candidates, 1.0, candidates).tolist():
-        scale, zero_point, q_min, q_max = symmetric_qparams(w, bits, clip=peak * fraction)
-        quantized = fake_quantize(w, scale, zero_point, q_min, q_max)  # clamps to ±c as it rounds
-        err = float((quantized.detach() - w.detach()).pow(2).sum())
-        if err < best_err:
-            best, best_err = quantized, err
-    return best
+    return _quantize(w, bits, best_clip(w.detach(), bits, candidates=candidates))
 
 
 class LinearWeightQuantizer(Quantizer):
-    """Per-layer symmetric ``bits``-bit quantiser with an MSE-optimal clip, straight-through."""
+    """Per-layer symmetric ``bits``-bit quantiser with an MSE-optimal clip, straight-through.
+
+    The clip search (20 candidate quantisations) runs once per weight update, not per forward:
+    ``c`` is cached with the weight's identity and version counter, which every in-place update
+    (an optimiser step, ``load_state_dict``) increments. Before the cache, the quantised digits
+    CNN ran about 28× slower than the float one.
+    """
 
     def __init__(self, bits: int) -> None:
         super().__init__()
         self.bits = bits
+        self._clip: float | None = None
+        self._seen: tuple[int, int, tuple[int, ...]] | None = None
 
     def forward(self, w: torch.Tensor) -> torch.Tensor:
-        return linear_quantize(w, self.bits)
+        seen = (w.data_ptr(), w._version, tuple(w.shape))
+        if self._clip is None or seen != self._seen:
+            self._clip, self._seen = best_clip(w.detach(), self.bits), seen
+        return _quantize(w, self.bits, self._clip)
 
     def extra_repr(self) -> str:
         return f"bits={self.bits}"
@@ -130,13 +152,6 @@ def _loss(model: nn.Module, batches: Sequence[tuple[Any, Any]], loss_fn: Callabl
     return sum(float(loss_fn(model(x), y)) for x, y in batches) / len(batches)
 
 
-@register(
-    "haq",
-    paper="2019-cvpr-haq",
-    category="quantization",
-    subcategory="mixed-precision",
-    summary="Per-layer weight bit widths allocated under a size or latency budget (greedy search).",
-)
 def haq_search(
     model: nn.Module,
     data: Iterable[tuple[Any, Any]],
@@ -168,16 +183,19 @@ def haq_search(
         base = _loss(model, batches, loss_fn)
         sensitivity: dict[str, dict[int, float]] = {}
         for name, layer in layers.items():  # quantise one layer at a time, restore it after
-            original = layer.weight.detach().clone()
+            weights = [layer.get_parameter(p) for p in layer_weights(layer)]
+            originals = [w.detach().clone() for w in weights]
             sensitivity[name] = {}
             try:
                 for bits in choices:
                     with torch.no_grad():
-                        layer.weight.copy_(linear_quantize(original, bits))
+                        for w, original in zip(weights, originals, strict=True):
+                            w.copy_(linear_quantize(original, bits))
                     sensitivity[name][bits] = _loss(model, batches, loss_fn) - base
             finally:
-                with torch.no_grad():
-                    layer.weight.copy_(original)  # the caller's model is left as it was
+                with torch.no_grad():  # the caller's model is left as it was
+                    for w, original in zip(weights, originals, strict=True):
+                        w.copy_(original)
     finally:
         model.train(was_training)
 
@@ -236,3 +254,17 @@ def apply_bit_policy(model: nn.Module, policy: BitPolicy) -> nn.Module:
         ),
         skip=(),
     )
+
+
+@register(
+    "haq",
+    paper="2019-cvpr-haq",
+    category="quantization",
+    subcategory="mixed-precision",
+    summary="Per-layer weight bit widths allocated under a size or latency budget (greedy search).",
+)
+def haq(model: nn.Module, data: Iterable[tuple[Any, Any]], *, budget: float,
+        **search_options: Any) -> nn.Module:
+    """:func:`haq_search` then :func:`apply_bit_policy`: a copy of ``model`` with the searched
+    per-layer bit widths, to fine-tune. ``search_options`` go to :func:`haq_search`."""
+    return apply_bit_policy(model, haq_search(model, data, budget=budget, **search_options))

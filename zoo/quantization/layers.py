@@ -6,6 +6,14 @@ reads. :class:`QuantLinear` and :class:`QuantConv2d` hold both and otherwise beh
 layers they replace; :func:`swap_layers` puts them into a copy of a user's model. The latent
 weight stays a normal ``nn.Parameter``, so optimisers, ``state_dict`` and pruning keep working.
 
+Layers that read their weights directly rather than through a submodule's ``forward`` —
+``nn.MultiheadAttention`` (``in_proj_weight`` or ``q/k/v_proj_weight``, and ``out_proj.weight``,
+which ``F.multi_head_attention_forward`` reads without calling ``out_proj``) and the recurrent
+layers (``nn.LSTM``/``nn.GRU``/``nn.RNN``: ``weight_ih_l*``, ``weight_hh_l*``) — get the weight
+quantiser as a ``torch.nn.utils.parametrize`` parametrisation of each of those tensors: the module
+keeps reading its attribute and gets the quantised tensor (:func:`layer_weights` lists them).
+Their inputs stay float (activation quantisers are for Linear/Conv2d inputs).
+
 >>> import torch
 >>> from torch import nn
 >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 2))
@@ -24,6 +32,7 @@ from collections.abc import Callable, Collection
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 
 __all__ = [
     "QuantConv2d",
@@ -31,6 +40,8 @@ __all__ = [
     "QuantLinear",
     "Quantizer",
     "default_skip",
+    "latent_weights",
+    "layer_weights",
     "quant_layer",
     "quantizable_layers",
     "quantized_weights",
@@ -98,17 +109,44 @@ class QuantConv2d(QuantLayer, nn.Conv2d):
         return self._conv_forward(self.input_quantizer(x), self.quantized_weight(), self.bias)
 
 
+def layer_weights(layer: nn.Module) -> list[str]:
+    """Names (relative to ``layer``) of the weight tensors its forward multiplies by."""
+    if isinstance(layer, nn.MultiheadAttention):
+        own = ["in_proj_weight"] if layer.in_proj_weight is not None else [
+            "q_proj_weight", "k_proj_weight", "v_proj_weight"]
+        return [*own, "out_proj.weight"]
+    if isinstance(layer, nn.RNNBase):
+        return [n for n in layer._flat_weights_names if n.startswith("weight_")]
+    return ["weight"]
+
+
+_DIRECT_READERS = (nn.MultiheadAttention, nn.RNNBase)  # layers whose forward reads raw weights
+
+
+def _parametrized_copy(layer: nn.Module, weight_quantizer: nn.Module) -> nn.Module:
+    """A copy of ``layer`` whose weights go through (a copy of) ``weight_quantizer`` each."""
+    new = copy.deepcopy(layer)
+    for path in layer_weights(new):
+        owner_name, _, tensor = path.rpartition(".")
+        owner = new.get_submodule(owner_name)
+        parametrize.register_parametrization(owner, tensor, copy.deepcopy(weight_quantizer))
+    return new
+
+
 def quant_layer(
     layer: nn.Module,
     weight_quantizer: nn.Module,
     input_quantizer: nn.Module | None = None,
     *,
     cls: type[QuantLinear] | type[QuantConv2d] | None = None,
-) -> QuantLinear | QuantConv2d:
-    """A quantised copy of ``layer`` (an ``nn.Linear`` or ``nn.Conv2d``) with the same parameters.
-
-    ``cls`` picks a subclass of :class:`QuantLinear` / :class:`QuantConv2d` whose forward differs.
+) -> nn.Module:
+    """A quantised copy of ``layer`` with the same parameters: a :class:`QuantLinear` /
+    :class:`QuantConv2d` for ``nn.Linear`` / ``nn.Conv2d`` (``cls`` picks a subclass whose
+    forward differs), or for attention and recurrent layers the same layer with every weight
+    parametrised by a copy of ``weight_quantizer`` (``input_quantizer`` does not apply there).
     """
+    if isinstance(layer, _DIRECT_READERS):
+        return _parametrized_copy(layer, weight_quantizer)
     quantizers = {"weight_quantizer": weight_quantizer, "input_quantizer": input_quantizer}
     if isinstance(layer, nn.Conv2d):
         new: QuantLinear | QuantConv2d = (cls or QuantConv2d)(
@@ -128,7 +166,10 @@ def quant_layer(
             layer.in_features, layer.out_features, layer.bias is not None, **quantizers
         )
     else:
-        raise TypeError(f"can only quantise nn.Linear and nn.Conv2d, not {type(layer).__name__}")
+        raise TypeError(
+            "can only quantise nn.Linear, nn.Conv2d, nn.MultiheadAttention and recurrent "
+            f"layers, not {type(layer).__name__}"
+        )
     new.to(device=layer.weight.device, dtype=layer.weight.dtype)
     new.load_state_dict(layer.state_dict(), strict=False)  # weight and bias; quantisers keep theirs
     new.train(layer.training)
@@ -136,22 +177,37 @@ def quant_layer(
 
 
 def quantizable_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
-    """``(name, layer)`` of every float ``nn.Linear`` / ``nn.Conv2d``, in registration order."""
-    return [
-        (name, m)
-        for name, m in model.named_modules()
-        if isinstance(m, nn.Linear | nn.Conv2d) and not isinstance(m, QuantLayer)
-    ]
+    """``(name, layer)`` of every float ``nn.Linear`` / ``nn.Conv2d`` / ``nn.MultiheadAttention`` /
+    recurrent layer, in registration order (an attention layer's ``out_proj`` belongs to it)."""
+    found: list[tuple[str, nn.Module]] = []
+    inside: list[str] = []  # attention layers: their out_proj is quantised with them
+    for name, m in model.named_modules():
+        if any(name.startswith(f"{outer}.") for outer in inside):
+            continue
+        if parametrize.is_parametrized(m) or isinstance(m, QuantLayer):
+            if isinstance(m, nn.MultiheadAttention):
+                inside.append(name)
+            continue
+        if isinstance(m, _DIRECT_READERS):
+            inside.append(name)
+            if not any(parametrize.is_parametrized(sub) for sub in m.modules()):
+                found.append((name, m))
+        elif isinstance(m, nn.Linear | nn.Conv2d):
+            found.append((name, m))
+    return found
 
 
 def default_skip(model: nn.Module) -> tuple[str, ...]:
-    """Names of the first and the last quantizable layer, which most papers keep in float.
+    """Names of the first and the last quantizable ``Linear``/``Conv2d``, which most papers keep
+    in float (attention and recurrent layers are never skipped by default).
 
     The first layer reads raw pixels and has few weights; the classifier has no BatchNorm after it
     to absorb the scale lost to binarisation. Registration order is taken as data-flow order, which
     holds for ``nn.Sequential``-style models; pass ``skip`` explicitly when it does not.
     """
-    names = [name for name, _ in quantizable_layers(model)]
+    names = [
+        name for name, m in quantizable_layers(model) if not isinstance(m, _DIRECT_READERS)
+    ]
     return tuple(dict.fromkeys(names[:1] + names[-1:]))
 
 
@@ -185,17 +241,37 @@ def swap_layers(
 
 @torch.no_grad()
 def quantized_weights(model: nn.Module) -> dict[str, torch.Tensor]:
-    """The deployed (eval-mode) quantised weight of every :class:`QuantLayer`, by layer name.
+    """The deployed (eval-mode) quantised weights: of every :class:`QuantLayer` by layer name, of
+    every parametrised attention or recurrent weight by its qualified name
+    (``"blocks.0.attn.in_proj_weight"``).
 
     Eval mode matters: stochastic quantisers sample only while training.
     """
     was_training = model.training
     model.eval()
     try:
-        return {
-            name: m.quantized_weight().clone()
-            for name, m in model.named_modules()
-            if isinstance(m, QuantLayer)
-        }
+        found = {}
+        for name, m in model.named_modules():
+            if isinstance(m, QuantLayer):
+                found[name] = m.quantized_weight().clone()
+            elif parametrize.is_parametrized(m):
+                for tensor, chain in m.parametrizations.items():
+                    if any(isinstance(q, Quantizer) for q in chain):
+                        found[f"{name}.{tensor}" if name else tensor] = getattr(m, tensor).clone()
+        return found
     finally:
         model.train(was_training)
+
+
+def latent_weights(layer: nn.Module) -> list[nn.Parameter]:
+    """The real-valued weights a quantised layer trains (its ``weight``, or the originals behind
+    its parametrisations)."""
+    if isinstance(layer, QuantLayer):
+        return [layer.weight]
+    found = []
+    for path in layer_weights(layer):
+        owner_name, _, tensor = path.rpartition(".")
+        owner = layer.get_submodule(owner_name)
+        if parametrize.is_parametrized(owner, tensor):
+            found.append(owner.parametrizations[tensor].original)
+    return found

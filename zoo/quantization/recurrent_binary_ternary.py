@@ -53,7 +53,8 @@ Deviations from the paper
 
 from __future__ import annotations
 
-from typing import Literal
+import copy
+from typing import Any, Literal
 
 import torch
 from torch import nn
@@ -65,8 +66,10 @@ from .ste import binary_sign, straight_through
 
 __all__ = [
     "BinaryTernaryLSTM",
+    "LSTMReplacement",
     "RecurrentWeightQuantizer",
     "RowLSTMClassifier",
+    "recurrent_binary_ternary",
     "row_lstm_classifier",
 ]
 
@@ -116,13 +119,6 @@ class _StepNorm(nn.Module):
         return y if self.shift is None else y + self.shift
 
 
-@register(
-    "recurrent-binary-ternary",
-    paper="2019-iclr-learning-recurrent-binary-ternary",
-    category="quantization",
-    subcategory="binary",
-    summary="LSTM with binary or ternary weights, trained with batch-normalised gate inputs.",
-)
 class BinaryTernaryLSTM(nn.Module):
     """A single-layer, batch-first LSTM with binary, ternary (or float) ``W_x`` and ``W_h``.
 
@@ -221,3 +217,73 @@ def row_lstm_classifier(
     """A digits classifier: 8 steps of 8 pixels into a binary/ternary LSTM, then a Linear head."""
     lstm = BinaryTernaryLSTM(cols, hidden_size, mode=mode, stochastic=stochastic, max_steps=rows)
     return RowLSTMClassifier(lstm, num_classes)
+
+
+class LSTMReplacement(BinaryTernaryLSTM):
+    """A :class:`BinaryTernaryLSTM` that stands in for a single-layer ``nn.LSTM``: same
+    ``batch_first`` convention, outputs shaped like ``nn.LSTM``'s (``h_T`` and ``c_T`` as
+    ``(1, batch, hidden)``), latent weights and bias taken from the LSTM it replaces."""
+
+    def __init__(self, lstm: nn.LSTM, **options: Any) -> None:
+        super().__init__(lstm.input_size, lstm.hidden_size, **options)
+        self.batch_first = lstm.batch_first
+        with torch.no_grad():  # nn.LSTM's gate order is (i, f, g, o), as here
+            self.weight_ih.copy_(lstm.weight_ih_l0)
+            self.weight_hh.copy_(lstm.weight_hh_l0)
+            self.bias.zero_()
+            for name in ("bias_ih_l0", "bias_hh_l0"):
+                if getattr(lstm, name, None) is not None:
+                    self.bias += getattr(lstm, name)
+        self.to(device=lstm.weight_ih_l0.device, dtype=lstm.weight_ih_l0.dtype)
+
+    def forward(  # type: ignore[override]
+        self, x: torch.Tensor, hx: Any = None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        if hx is not None:
+            raise ValueError("the binary/ternary LSTM starts from a zero state: pass no hx")
+        out, (h, c) = super().forward(x if self.batch_first else x.transpose(0, 1))
+        return (out if self.batch_first else out.transpose(0, 1)), (h[None], c[None])
+
+
+@register(
+    "recurrent-binary-ternary",
+    paper="2019-iclr-learning-recurrent-binary-ternary",
+    category="quantization",
+    subcategory="binary",
+    summary="LSTM with binary or ternary weights, trained with batch-normalised gate inputs.",
+)
+def recurrent_binary_ternary(
+    model: nn.Module,
+    *,
+    mode: Mode = "binary",
+    stochastic: bool = False,
+    max_steps: int = 64,
+    batch_norm: bool = True,
+) -> nn.Module:
+    """A copy of ``model`` whose every ``nn.LSTM`` is a binary (or ternary) LSTM with
+    batch-normalised gate inputs (:class:`LSTMReplacement`), starting from its weights; train or
+    fine-tune it. Single-layer, unidirectional LSTMs without projections only (one ``ValueError``
+    naming every LSTM that is not); the model must not pass an initial state.
+    """
+    lstms = {n: m for n, m in model.named_modules() if isinstance(m, nn.LSTM)}
+    if not lstms:
+        raise ValueError("recurrent-binary-ternary: the model has no nn.LSTM to convert")
+    unsupported = [
+        f"{n or 'model'} (num_layers={m.num_layers}, bidirectional={m.bidirectional}, "
+        f"proj_size={m.proj_size})"
+        for n, m in lstms.items()
+        if m.num_layers != 1 or m.bidirectional or m.proj_size
+    ]
+    if unsupported:
+        raise ValueError(
+            "recurrent-binary-ternary converts single-layer, unidirectional LSTMs without "
+            f"projections; not: {'; '.join(unsupported)}"
+        )
+    options = {"mode": mode, "stochastic": stochastic, "max_steps": max_steps,
+               "batch_norm": batch_norm}
+    if "" in lstms:
+        return LSTMReplacement(lstms[""], **options)
+    converted = copy.deepcopy(model)
+    for name, lstm in lstms.items():
+        converted.set_submodule(name, LSTMReplacement(lstm, **options))
+    return converted

@@ -163,7 +163,8 @@ def relaxed_quantization(
 
     def build(_name: str, layer: nn.Module) -> nn.Module:
         weight_q = RelaxedQuantizer(weight_bits, signed=True, temperature=temperature)
-        weight_q._initialize(layer.weight.detach())
+        if isinstance(layer, nn.Linear | nn.Conv2d):  # parametrised weights initialise it later
+            weight_q._initialize(layer.weight.detach())
         act_q = None
         if activation_bits is not None:
             act_q = RelaxedQuantizer(activation_bits, temperature=temperature)
