@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from ..catalog.models import ARXIV_PATTERN, OPENREVIEW_PATTERN
@@ -47,3 +48,76 @@ def is_pdf(url: str) -> bool:
     return path.endswith(".pdf") or (
         _host(url) in _ARXIV_HOSTS | {"openreview.net"} and path.startswith("/pdf")
     )
+
+
+# --- what a link next to a paper is ---------------------------------------------------------------
+
+CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "gitee.com", "huggingface.co",
+              "codeberg.org", "sourceforge.net")
+_PLACEHOLDER = re.compile(r"^(?:code\s+)?(?:deleted|removed|coming\s+soon|soon|todo|tbd|n/?a|none)"
+                          r"\b", re.IGNORECASE)
+# label word -> resource kind (first match wins); checked on the casefolded label
+_KINDS = (
+    ("slides", ("slide", "ppt", "deck")),
+    ("video", ("video", "youtube", "bilibili")),
+    ("poster", ("poster",)),
+    ("talk", ("talk", "presentation", "oral")),
+    ("discussion", ("reddit", "discussion", "zhihu", "hacker news", "知乎")),
+    ("blog", ("blog", "medium", "post", "note", "解读")),
+    ("supplement", ("supp", "appendix")),
+    ("dataset", ("dataset", "data")),
+    ("project", ("project", "homepage", "home page", "website", "page", "demo")),
+    ("other-version", ("version", "journal", "extension", "tpami", "ijcv", "arxiv", "paper",
+                       "pdf", "openreview", "book", "proceedings", "camera")),
+)
+_URL_KINDS = (("youtube.com", "video"), ("youtu.be", "video"), ("reddit.com", "discussion"),
+              ("zhihu.com", "discussion"), ("slideshare.net", "slides"), ("medium.com", "blog"),
+              ("github.io", "project"), ("openreview.net", "other-version"),
+              ("arxiv.org", "other-version"))
+_OFFICIAL = re.compile(r"\bofficial\b|\(\s*authors?\s*\)|\bauthors?['’]s?\b", re.IGNORECASE)
+_UNOFFICIAL = re.compile(r"\bunofficial\b|\b3rd\b|\bthird[- ]party\b|\bnon-official\b",
+                         re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A link next to a paper, typed: ``code`` (with official), a resource ``kind``, or dropped."""
+
+    kind: str  # "code", a Resource kind, or "dropped"
+    url: str
+    label: str
+    official: bool | None = None
+    reason: str = ""  # why it was dropped
+
+
+def is_code_host(url: str) -> bool:
+    host = _host(url)
+    return any(host == h or host.endswith("." + h) for h in CODE_HOSTS) and not host.endswith(
+        "github.io") and "/papers/" not in urlsplit(url).path
+
+
+def official(label: str) -> bool | None:
+    """True when the list says the code is the authors', False for third-party, else None."""
+    if _UNOFFICIAL.search(label):
+        return False
+    return True if _OFFICIAL.search(label) else None
+
+
+def type_link(label: str, url: str) -> Typed:
+    """Code only for repositories on code hosts; every other link gets a resource kind."""
+    text = label.casefold().strip()
+    if _PLACEHOLDER.match(text) or not url.startswith(("http://", "https://")) or (
+        urlsplit(url).netloc == ""
+    ):
+        return Typed("dropped", url, label, reason=f"placeholder or not a web link: '{label}'")
+    not_code = ("slide", "video", "poster", "blog", "note")
+    if is_code_host(url) and not any(w in text for w in not_code):
+        return Typed("code", url, label or "Code", official(label))
+    for kind, words in _KINDS:
+        if any(word in text for word in words):
+            return Typed(kind, url, label)
+    host = _host(url)
+    for suffix, kind in _URL_KINDS:
+        if host == suffix or host.endswith("." + suffix):
+            return Typed(kind, url, label)
+    return Typed("other", url, label)
