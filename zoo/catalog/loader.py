@@ -23,6 +23,8 @@ _PATTERN_HINTS = {
     "id": "must be lowercase 'year-venue-name', e.g. 2019-cvpr-filter-pruning-geometric-median",
     "arxiv": "not a well-formed arXiv id (expected e.g. 1811.00250, without 'arXiv:' or version)",
     "openreview": "not a well-formed OpenReview id (expected e.g. BJxh2j0qYm)",
+    "list": "must be a GitHub repository written 'owner/repo', e.g. he-y/Awesome-Pruning",
+    "commit": "must be a commit hash: 7 to 40 lowercase hexadecimal digits",
 }
 _SLUG_HINT = "must be lowercase words joined by '-', e.g. mixed-precision"
 

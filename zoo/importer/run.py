@@ -268,7 +268,7 @@ class _Importer:
         workshop = listing.workshop
         written = " ".join((listing.venue or "").split())
         if not written:
-            if listing.url and arxiv_id(listing.url) and self.preprint:
+            if (listing.preprint or _arxiv_of(listing)) and self.preprint:
                 return {"venue": self.preprint, **marks}
             if report:
                 self.report.record(listing.line, rp.REJECTED, reason="no venue: the list names "
@@ -567,7 +567,8 @@ def _resources(links: list[Typed], paper_links: dict[str, str]) -> list[dict[str
     for link in links:
         if link.kind in ("code", "dropped") or link.url in seen:
             continue
-        if link.kind == "other-version" and arxiv_id(link.url) == paper_links.get("arxiv"):
+        own = arxiv_id(link.url)
+        if link.kind == "other-version" and own and own == paper_links.get("arxiv"):
             continue  # the paper's own arXiv page, kept as links.arxiv
         seen.add(link.url)
         result.append({"url": link.url, "kind": link.kind, "label": link.label or None})

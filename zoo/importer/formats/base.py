@@ -52,6 +52,7 @@ class Listing:
     links: list[Typed] = field(default_factory=list)  # typed links beside the paper link
     types: tuple[str, ...] = ()  # a table's Type cell values
     format: str = ""
+    preprint: bool = False  # the list marks it a preprint ('2019.09-[Title]'): venue arXiv
 
     def annotate(self, text: str) -> None:
         """Fold oral/spotlight/best/workshop marks and lab notes of ``text`` into the listing."""

@@ -41,7 +41,8 @@ def parse(line: Line) -> Listing | None:
         raise Malformed("empty title")
     rest, prose = after(line, title_link.end)
     listing = Listing(line.number, title_link.label, title_link.url or None,
-                      int(label.group("year")), venue, month=month, links=typed(rest), format=NAME)
+                      int(label.group("year")), venue, month=month, links=typed(rest), format=NAME,
+                      preprint=venue is None)
     listing.annotate(prose.split("·", 1)[0])  # '· [zoo: …]' is the generated README's own note
     return listing
 
