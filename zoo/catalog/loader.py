@@ -217,6 +217,10 @@ def collect(root: Path) -> tuple[Catalog | None, list[Problem]]:
             taxonomy, venues, _display(root / "taxonomy.yaml", root),
             _display(root / "venues.yaml", root),
         )
+    if taxonomy:
+        from .keywords import FILE_NAME, read_keywords  # imports this module: import late
+
+        problems += read_keywords(root, taxonomy, _display(root / FILE_NAME, root))[1]
     checker = Checker(taxonomy, venues)
     entries: list[tuple[Paper, Document, str]] = []
     for path in paper_files(root):
