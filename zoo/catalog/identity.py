@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Generic, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -35,6 +36,7 @@ _LOOSE_WORDS = frozenset({"neural", "deep", "network", "networks", "net", "nets"
 CLOSE_RATIO = 0.9  # difflib ratio above which two loose-equal titles are one paper
 
 
+@lru_cache(maxsize=65536)
 def title_key(title: str) -> str:
     """Case, accents, punctuation, spacing and parenthesised words ignored."""
     words = ascii_words(_PARENS.sub(" ", title)) or ascii_words(title)

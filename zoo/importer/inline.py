@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from ..publish.markdown import md_unescape
 
-_OPEN = {"[": "]", "(": ")"}
 _CLOSE = {"]": "[", ")": "("}
 # All patterns below are anchored or made of single bounded classes: no nested quantifiers.
+_SPECIAL = re.compile(r"[\[\]()\\]")
+_CANDIDATE = re.compile(r"\[|https?://|arxiv:", re.IGNORECASE)  # where a link may start
 _BARE = re.compile(r"https?://[^\s<>()\[\]|\"']+")
 _ARXIV_TEXT = re.compile(r"\barXiv:\s?(\d{4}\.\d{4,5})(?:v\d+)?", re.IGNORECASE)
 _DEFINITION = re.compile(r"^ {0,3}\[([^\]]{1,100})\]:[ \t]*<?(\S+?)>?(?:[ \t]+.*)?$")
@@ -37,29 +38,25 @@ class Link:
 
 
 def pairs(text: str) -> dict[int, int]:
-    """Index of each bracket or parenthesis → index of its partner (unescaped, properly nested).
+    """Index of each bracket or parenthesis → index of its partner (unescaped).
 
-    One pass; an unmatched opener is simply absent. A closer that matches nothing is ignored."""
-    stack: list[int] = []
+    One pass with one stack per kind, so square brackets and parentheses pair independently
+    (``[Title](url_(v2))``); an unmatched opener or closer is simply absent."""
+    stacks: dict[str, list[int]] = {"[": [], "(": []}
     partner: dict[int, int] = {}
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2
+    escaped = -1  # index of the character a backslash escapes
+    for match in _SPECIAL.finditer(text):  # only brackets and backslashes, not every character
+        i, char = match.start(), match.group()
+        if i == escaped:
             continue
-        if char in _OPEN:
-            stack.append(i)
-        elif char in _CLOSE and stack:
-            # unwind openers of the other kind ('[a(b]'): they stay unmatched
-            depth = len(stack) - 1
-            while depth >= 0 and text[stack[depth]] != _CLOSE[char]:
-                depth -= 1
-            if depth >= 0:
-                partner[stack[depth]] = i
-                partner[i] = stack[depth]
-                del stack[depth:]
-        i += 1
+        if char == "\\":
+            escaped = i + 1
+        elif char in stacks:
+            stacks[char].append(i)
+        elif stack := stacks[_CLOSE[char]]:
+            opener = stack.pop()
+            partner[opener] = i
+            partner[i] = opener
     return partner
 
 
@@ -103,7 +100,8 @@ def links(text: str, refs: Mapping[str, str] | None = None) -> list[Link]:
     refs = refs or {}
     found: list[Link] = []
     i = 0
-    while i < len(text):
+    while (candidate := _CANDIDATE.search(text, i)) is not None:
+        i = candidate.start()
         char = text[i]
         if char == "[" and i in partner:
             close = partner[i]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qs, urlsplit
 
 from ..catalog.models import ARXIV_PATTERN, OPENREVIEW_PATTERN
@@ -20,10 +21,12 @@ _ARXIV_PATH = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def _host(url: str) -> str:
     return urlsplit(url).netloc.lower().removeprefix("www.")
 
 
+@lru_cache(maxsize=65536)
 def arxiv_id(url: str) -> str | None:
     """The arXiv id (no version) of an arxiv.org abs/pdf/html link, else None."""
     if _host(url) not in _ARXIV_HOSTS:

@@ -105,14 +105,21 @@ def scan(text: str) -> Iterator[Item]:
                 levels.pop()
             levels.append((item.level, item.year))
             year = next((y for _, y in reversed(levels) if y is not None), None)
-            if heading and "](" in line and not re.search(r"\]\(#", line):
+            if heading and links(line, refs):
                 yield Aside(number, "a heading, not a list entry")
             yield item
+            continue
+        bullet = _BULLET.match(line)
+        if bullet:
+            content = line[bullet.end() :]
+            yield Entry(Line(number, content, tuple(links(content, refs)), year))
             continue
         found = tuple(links(line, refs))
         if line.lstrip().startswith("|"):
             if index < len(lines) and table.is_separator(lines[index]):
                 columns = table.roles(table.split_row(line))
+                if found:
+                    yield Aside(number, "a table's header row")
                 index += 1
                 while index < len(lines) and lines[index].lstrip().startswith("|"):
                     row = lines[index]
@@ -128,12 +135,7 @@ def scan(text: str) -> Iterator[Item]:
             if found:
                 yield Entry(Line(number, line, found, year), {})
             continue
-        bullet = _BULLET.match(line)
-        if bullet:
-            content = line[bullet.end() :]
-            shifted = tuple(links(content, refs))
-            yield Entry(Line(number, content, shifted, year))
-        elif found and _LABELLED.match(line):
+        if found and _LABELLED.match(line):
             yield Aside(number, "a paper line must be a list item starting with '- '", True)
         elif found:
             yield Aside(number, "prose, not a list entry")
