@@ -280,6 +280,24 @@ def test_hostile_entry_shows_as_text_and_runs_nothing(
     assert page.dialogs == []
 
 
+def test_explorer_filters_entries_that_need_review(
+    hostile_site: tuple[Catalog, Path], serve_dir: Callable[[Path], str],
+    new_page: Callable[..., object],
+) -> None:
+    catalog, site = hostile_site
+    needing = [p for p in catalog if p.review]
+    assert needing  # the hostile entry carries a review note (and an award)
+    page = open_explorer(new_page(), serve_dir(site))
+    page.check(".aladin-explorer form [name=review]")
+    assert shown_count(page) == len(needing)
+    assert parse_qs(urlsplit(address(page)).query) == {"review": ["1"]}
+    row = page.text_content(".aladin-explorer tbody tr:first-child td:first-child")
+    assert "needs review" in row and "<script>alert('award')</script>" in row
+    page.uncheck(".aladin-explorer form [name=review]")
+    assert shown_count(page) == len(catalog)
+    assert page.errors == [] and page.dialogs == []
+
+
 # --- layout ---------------------------------------------------------------------------------------
 
 def test_mobile_width_has_no_horizontal_scroll_and_screenshots(
