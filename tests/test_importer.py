@@ -245,7 +245,7 @@ def test_same_title_at_two_venues_is_a_conflict_not_a_merge(tricky, empty_catalo
     assert tricky.created_ids.count("2019-cvpr-example-pruning-paper-one") == 1
 
 
-def test_papers_already_in_the_catalog_are_skipped(tricky, tmp_path: Path,
+def test_papers_already_in_the_catalog_are_duplicates(tricky, tmp_path: Path,
                                                    empty_catalog: Path) -> None:
     before = entries(empty_catalog)
     again = write_list(tmp_path, """
@@ -257,7 +257,11 @@ def test_papers_already_in_the_catalog_are_skipped(tricky, tmp_path: Path,
     report = import_markdown(again, empty_catalog, added=ADDED)
 
     assert [(o.line, o.id) for o in report.lines.values() if o.outcome == "duplicate"] == [
-        (2, "2019-cvpr-example-pruning-paper-one"), (3, "2020-arxiv-example-preprint")]
+        (2, "2019-cvpr-example-pruning-paper-one")]
+    # an unrelated title behind an entry's arXiv id is a conflict for a person, never a merge
+    (renamed,) = [o for o in report.lines.values() if o.outcome == "conflict"]
+    assert renamed.line == 3 and "same arxiv id 2001.00002 as 2020-arxiv-example-preprint" in (
+        renamed.reason)
     assert report.created_ids == ["2019-aaai-new-example-paper"]
     after = entries(empty_catalog)
     assert {k: after[k] for k in before} == before

@@ -1,13 +1,14 @@
 """When two mentions are one paper: the identity and merging rules, in one place.
 
-Two mentions are the same paper when they share an arXiv id, a DOI, or a title key. The title key
+Two mentions are the same paper when they share an arXiv id, a DOI, an OpenReview id, or a
+title key. The title key
 ignores case, accents, punctuation and parenthesised words (``Do Deep (Neural) Nets …``). Titles
 that differ only in "neural"/"deep"/"network" words are the same paper only if the close-match
 check agrees (:func:`close_titles`), so "Do deep nets really need to be deep?" and "Do deep
 convolutional nets really need to be deep and convolutional?" stay two papers.
 
 A shared paper URL alone never makes two mentions one paper: two different titles behind one URL
-is a conflict in the list (:func:`same_paper` is False, :func:`url_key` equal).
+(with no shared id) is a conflict in the list (:meth:`Index.url_clash`).
 
 >>> title_key("Do Deep (Neural) Nets Really Need to be Deep?")
 'do deep nets really need to be deep'
@@ -62,6 +63,19 @@ def same_title(a: str, b: str) -> bool:
     return ka == kb or (loose_key(a) == loose_key(b) and close_titles(ka, kb))
 
 
+def related_titles(a: str, b: str) -> bool:
+    """Whether two titles sharing an id can be one paper: one title, or one a shortening of the
+    other, or the same method name before a colon, or a few typos apart. A list that links a
+    paper's arXiv page under another paper's title fails this and is a conflict, not a merge."""
+    ka, kb = title_key(a), title_key(b)
+    if same_title(a, b) or ka.startswith(kb) or kb.startswith(ka):
+        return True
+    head_a, head_b = a.partition(":")[0].strip().casefold(), b.partition(":")[0].strip().casefold()
+    if ":" in a and ":" in b and head_a == head_b and len(head_a) >= 2:
+        return True
+    return close_titles(ka, kb, 0.85)
+
+
 def doi(url: str | None) -> str | None:
     """The DOI a link names (doi.org, dl.acm.org/doi/…, IEEE/Springer links that embed one)."""
     if not url:
@@ -83,11 +97,13 @@ class Mention:
     title: str
     arxiv: str | None = None
     doi: str | None = None
+    openreview: str | None = None
 
     def identity_keys(self) -> list[tuple[str, str]]:
         keys = [("title", title_key(self.title))]
         keys += [("arxiv", self.arxiv)] if self.arxiv else []
         keys += [("doi", self.doi)] if self.doi else []
+        keys += [("openreview", self.openreview)] if self.openreview else []
         return keys
 
 
@@ -101,36 +117,38 @@ class Index(Generic[T]):
     linear; the close-match check only runs on the few titles sharing a loose key."""
 
     def __init__(self) -> None:
-        self._exact: dict[tuple[str, str], T] = {}
+        self._exact: dict[tuple[str, str], tuple[str, T]] = {}
         self._loose: dict[str, list[tuple[str, T]]] = {}
         self._urls: dict[str, tuple[str, T]] = {}
 
     def add(self, mention: Mention, item: T, urls: Iterable[str] = ()) -> None:
         for key in mention.identity_keys():
-            self._exact.setdefault(key, item)
+            self._exact.setdefault(key, (mention.title, item))
         entry = (title_key(mention.title), item)
         self._loose.setdefault(loose_key(mention.title), []).append(entry)
         for url in urls:
             self._urls.setdefault(url_key(url), (mention.title, item))
 
     def find(self, mention: Mention) -> T | None:
-        """The item that is the same paper as ``mention``, if any."""
+        """The item that is the same paper as ``mention``, if any: same title key, or a shared
+        id (arXiv, DOI, OpenReview) with a related title, or a close title."""
         for key in mention.identity_keys():
-            if key in self._exact:
-                return self._exact[key]
+            if key in self._exact and related_titles(self._exact[key][0], mention.title):
+                return self._exact[key][1]
         key = title_key(mention.title)
         for other, item in self._loose.get(loose_key(mention.title), ()):
             if close_titles(key, other):
                 return item
         return None
 
-    def url_clash(self, mention: Mention, url: str | None) -> tuple[str, T] | None:
-        """(title, item) of a different paper that uses the same paper URL, if any."""
-        if not url:
-            return None
-        found = self._urls.get(url_key(url))
+    def clash(self, mention: Mention, url: str | None) -> tuple[str, str, T] | None:
+        """``(what, title, item)`` of a different paper with the same link or id, if any."""
+        found = self._urls.get(url_key(url)) if url else None
         if found and not same_title(found[0], mention.title):
-            return found
+            return "link", *found
+        for key in mention.identity_keys()[1:]:
+            if key in self._exact:
+                return f"{key[0]} id {key[1]}", *self._exact[key]
         return None
 
 

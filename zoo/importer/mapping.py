@@ -58,11 +58,16 @@ class Section:
 
 
 def parse_section(text: str) -> Section:
-    """``'pruning/structured'``, ``'classify'``, ``'not-a-paper'`` or ``'reject: reason'``."""
+    """``'pruning/structured'``, ``'classify'``, ``'classify or pruning/structured'`` (the
+    keyword rules decide, the position when none matches), ``'not-a-paper'`` or
+    ``'reject: reason'``."""
     value = str(text).strip()
     word, colon, reason = value.partition(":")
     if value.casefold() in (CLASSIFY, NOT_A_PAPER):
         return Section(value.casefold())
+    head, _, fallback = value.partition(" or ")
+    if head.strip().casefold() == CLASSIFY and fallback.strip():
+        return Section(CLASSIFY, parse_position(fallback))
     if colon and word.strip().casefold() == REJECT:
         if not reason.strip():
             raise MappingError(f"'{value}': say why after 'reject:'")
@@ -79,7 +84,7 @@ class ImportMapping:
     """Heading and type overrides, plus the default subcategory per category."""
 
     headings: Mapping[str, Position | Section] = field(default_factory=dict)
-    types: Mapping[str, Position] = field(default_factory=dict)
+    types: Mapping[str, Position | Section] = field(default_factory=dict)
     default_subcategory: Mapping[str, str] = field(default_factory=dict)
     source: str = ""  # the mapping file, named in error messages
     list: str | None = None  # 'owner/repo' of the list, for provenance
@@ -154,7 +159,7 @@ def load_mapping(path: Path) -> ImportMapping:
     try:
         return ImportMapping(
             headings={k: parse_section(v) for k, v in sections["headings"].items()},
-            types={k: parse_position(v) for k, v in sections["types"].items()},
+            types={k: parse_section(v) for k, v in sections["types"].items()},
             default_subcategory=sections["default_subcategory"],
             source=str(path),
             list=data.get("list") if isinstance(data.get("list"), str) else None,
@@ -195,19 +200,22 @@ class Resolver:
                     names.setdefault(heading_key(name), sub.id)
                     everywhere.setdefault(heading_key(name), []).append((category.id, sub.id))
         self.unique_subs = {k: v[0] for k, v in everywhere.items() if len(set(v)) == 1}
-        self.headings: dict[str, Section] = {}
-        for text, value in mapping.headings.items():
-            section = value if isinstance(value, Section) else Section("place", value)
-            if section.position is not None:
-                section = replace(section, position=self._check(section.position,
-                                                                f"headings: {text}"))
-            self.headings[heading_key(text)] = section
-        self.types = {heading_key(k): self._check(v, f"types: {k}")
-                      for k, v in mapping.types.items()}
+        self.headings = self._sections(mapping.headings, "headings")
+        self.types = self._sections(mapping.types, "types")
         self.defaults = {}
         for category, sub in mapping.default_subcategory.items():
             self.defaults[category] = self._check((category, sub),
                                                   f"default_subcategory: {category}")[1]
+
+    def _sections(self, given: Mapping[str, Position | Section], name: str) -> dict[str, Section]:
+        checked = {}
+        for text, value in given.items():
+            section = value if isinstance(value, Section) else Section("place", value)
+            if section.position is not None:
+                section = replace(section, position=self._check(section.position,
+                                                                f"{name}: {text}"))
+            checked[heading_key(text)] = section
+        return checked
 
     def _check(self, position: Position, where: str) -> Position:
         category, sub = position
@@ -239,10 +247,10 @@ class Resolver:
             return self.categories[key], None
         return self.unique_subs.get(key)
 
-    def type_value(self, text: str, within: str | None) -> Position | None:
-        """The position a table's Type value names: the ``types`` mapping, then as a heading."""
+    def type_value(self, text: str, within: str | None) -> Section | None:
+        """What a table's Type value means: the ``types`` mapping, then read as a heading."""
         key = heading_key(text)
-        return self.types[key] if key in self.types else self.heading(text, within)
+        return self.types[key] if key in self.types else self.section(text, within)
 
     def needs_subcategory(self, category: str) -> bool:
         return bool(self.subcategories.get(category))

@@ -22,9 +22,11 @@ class Outcome:
     outcome: str
     id: str | None = None
     reason: str = ""
+    title: str | None = None  # the paper's title as the line gives it, when it was read
 
     def as_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "outcome": self.outcome, "id": self.id, "reason": self.reason}
+        return {"line": self.line, "outcome": self.outcome, "id": self.id, "reason": self.reason,
+                "title": self.title}
 
 
 @dataclass
@@ -33,12 +35,14 @@ class ImportReport:
     dry_run: bool = False
     lines: dict[int, Outcome] = field(default_factory=dict)
 
+    titles: dict[int, str] = field(default_factory=dict, repr=False)  # line -> title read
+
     def record(self, line: int, outcome: str, entry_id: str | None = None,
                reason: str = "") -> Outcome:
         """Give ``line`` its outcome; a line has exactly one (a second one is a bug)."""
         if line in self.lines:
             raise AssertionError(f"line {line} already has outcome {self.lines[line].outcome}")
-        self.lines[line] = found = Outcome(line, outcome, entry_id, reason)
+        self.lines[line] = found = Outcome(line, outcome, entry_id, reason, self.titles.get(line))
         return found
 
     def of(self, outcome: str) -> list[Outcome]:

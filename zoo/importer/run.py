@@ -30,6 +30,7 @@ from typing import Any
 from ..catalog import Catalog, CatalogError, Paper, collect
 from ..catalog.identity import Index, Mention, doi
 from ..catalog.ids import paper_id
+from ..catalog.keywords import KeywordRules, classify, load_keywords, review_note
 from ..catalog.loader import Checker, paper_files, parse_model
 from ..catalog.writer import dump_paper, write_atomic
 from ..catalog.yamlsource import Document
@@ -141,9 +142,11 @@ class _Importer:
         self.known: Index[_Candidate] = Index()  # the catalog's entries
         self.extended: dict[str, _Candidate] = {}
         for paper in catalog:
-            self.known.add(_mention(paper.title, paper.links.paper, paper.links.arxiv),
+            self.known.add(_mention(paper.title, paper.links.paper, paper.links.arxiv,
+                                    paper.links.openreview),
                            _Candidate(_data_of(paper), 0, existing=paper),
                            [paper.links.paper] if paper.links.paper else [])
+        self.rules: KeywordRules | None = None
         self.seen: Index[_Candidate] = Index()  # papers created by this import
         self.created: list[_Candidate] = []
         self.venue_names = {
@@ -231,17 +234,18 @@ class _Importer:
 
     def _listing(self, listing: Listing, section: Section | None) -> None:
         number = listing.line
+        self.report.titles[number] = listing.title
         mention = _mention(listing.title, listing.url, _arxiv_of(listing))
-        clash = self.known.url_clash(mention, listing.url) or self.seen.url_clash(
-            mention, listing.url)
+        known = self.known.find(mention)
+        clash = None if known or self.seen.find(mention) else (
+            self.known.clash(mention, listing.url) or self.seen.clash(mention, listing.url))
         if clash:
-            title, other = clash
+            what, title, other = clash
             where = other.existing.id if other.existing else f"line {other.line}"
-            self.report.record(number, rp.CONFLICT, reason=f"same link as {where} ('{title}') "
-                               "but a different title: two papers cannot share one link; fix "
+            self.report.record(number, rp.CONFLICT, reason=f"same {what} as {where} ('{title}') "
+                               f"but a different title: two papers cannot share one {what}; fix "
                                "the link in the list")
             return
-        known = self.known.find(mention)
         venue = self._venue(listing, report=known is None)
         if known is not None:
             self._extend(known, listing, venue)
@@ -310,27 +314,37 @@ class _Importer:
     def _positions(self, listing: Listing, section: Section | None) -> list[dict] | None:
         """Placements (category, subcategory[, default/review]) or None (reported)."""
         within = section.position[0] if section and section.position else None
+        typed = [(v, self.resolver.type_value(v, within)) for v in listing.types]
+        unmapped = [value for value, found in typed if found is None]
+        sections = [found for _, found in typed if found is not None] or (
+            [section] if section is not None else [])
         found: list[Position] = []
-        unmapped = []
-        for value in listing.types:
-            position = self.resolver.type_value(value, within)
-            if position is not None:
-                found.append(position)
-            else:
-                unmapped.append(value)
         review = None
-        if not found and section is not None and section.kind == CLASSIFY:
-            proposal = _classify(listing.title, self.catalog)
-            if proposal is None:
-                self.report.record(listing.line, rp.REJECTED, reason=f"under {self._heading()}"
-                                   ", mapped 'classify', and no keyword rule matches the title; "
-                                   "map the line's heading or add a rule to catalog/keywords.yaml")
+        for place in sections:
+            if place.kind == REJECT:
+                self.report.record(listing.line, rp.REJECTED, reason=place.reason)
                 return None
-            category, sub, keyword = proposal
-            found.append((category, sub))
-            review = f"classified by keyword '{keyword}'"
-        if not found and section is not None and section.position is not None:
-            found.append(section.position)
+            if place.kind != CLASSIFY:
+                found += [place.position] if place.position else []
+                continue
+            match = classify(listing.title, self._rules())
+            if match is not None and match.reject:
+                self.report.record(listing.line, rp.REJECTED, reason=f"{match.reject} "
+                                   f"(keyword '{match.keyword}', catalog/keywords.yaml)")
+                return None
+            if match is None:
+                if place.position is None:
+                    self.report.record(listing.line, rp.REJECTED, reason=f"under "
+                                       f"{self._heading()}, mapped 'classify', and no keyword "
+                                       "rule matches the title; map the line's section or add a "
+                                       "rule to catalog/keywords.yaml")
+                    return None
+                found.append(place.position)
+                continue
+            position = (match.category, match.subcategory)
+            found.append(position)
+            if position != place.position:
+                review = review or review_note(match.keyword)
         if not found:
             extra = f" (table Type {', '.join(unmapped)} unmapped)" if unmapped else ""
             self.report.record(listing.line, rp.REJECTED, reason=f"no category: the line is "
@@ -355,6 +369,12 @@ class _Importer:
         return result
 
     # --- entries -----------------------------------------------------------------------------
+
+    def _rules(self) -> KeywordRules:
+        """The keyword rules of catalog/keywords.yaml, read on first use."""
+        if self.rules is None:
+            self.rules = load_keywords(self.catalog.root, self.catalog.taxonomy)
+        return self.rules
 
     def _source(self, line: int) -> list[dict[str, Any]]:
         if self.provenance is None:
@@ -528,8 +548,10 @@ class _Importer:
 
 # --- helpers -------------------------------------------------------------------------------------
 
-def _mention(title: str, url: str | None, arxiv: str | None) -> Mention:
-    return Mention(title, arxiv or (arxiv_id(url) if url else None), doi(url))
+def _mention(title: str, url: str | None, arxiv: str | None,
+             openreview: str | None = None) -> Mention:
+    return Mention(title, arxiv or (arxiv_id(url) if url else None), doi(url),
+                   openreview or (openreview_id(url) if url else None))
 
 
 def _arxiv_of(listing: Listing) -> str | None:
@@ -610,10 +632,3 @@ def _data_of(paper: Paper) -> dict[str, Any]:
     return data
 
 
-def _classify(title: str, catalog: Catalog) -> tuple[str, str | None, str] | None:
-    """The keyword classifier's proposal (catalog/keywords.yaml), if it is installed."""
-    try:
-        from ..catalog.keywords import classify
-    except ImportError:
-        return None
-    return classify(title, catalog.taxonomy)

@@ -34,7 +34,7 @@ def parse(line: Line) -> Listing | None:
             break
     stop = len(text)
     for index in range(end, len(text)):
-        if text[index] in "[!":
+        if text[index] == "[" or text.startswith("![", index):  # a link, tag or badge
             stop = index
             break
     title = text[end:stop].strip().strip("*_ ").rstrip(".").strip()
