@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"            (the file has only {len(lines)} lines)")
             else:
                 print(f"            under: {heading_above(lines, source.line)}")
-                print(f"            {lines[source.line - 1].strip()[:args.width]}")
+                print(f"            {' '.join(lines[source.line - 1].split())[:args.width]}")
         print()
     return 0
 
