@@ -156,9 +156,13 @@ def test_title_first_bullets(catalog: Path) -> None:
         "Papers": ("distillation", None), "Videos": Section("not-a-paper"),
         "Implementations": Section("not-a-paper")})
     outcome = {n: o.outcome for n, o in lines.items()}
-    # the list gives no venue: arXiv links are preprints, other lines are rejected saying so
-    for number in (6, 7, 8, 9, 10, 11, 17, 19):
+    # the list gives no venue: arXiv links are preprints, proceedings links name their venue,
+    # other lines are rejected saying so
+    for number in (6, 8, 9, 10, 11, 19):
         assert outcome[number] == "rejected" and "no venue" in lines[number].reason
+    for number in (7, 17):
+        nips = entry(catalog, lines[number].id)
+        assert nips["venue"] == "NeurIPS" and "proceedings link" in nips["note"]
     pseudo = entry(catalog, lines[12].id)
     assert pseudo["authors"] == ["Philip Bachman", "Ouais Alsharif", "Doina Precup"]
     assert (pseudo["venue"], pseudo["year"]) == ("arXiv", 2014)

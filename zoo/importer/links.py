@@ -124,3 +124,29 @@ def type_link(label: str, url: str) -> Typed:
         if host == suffix or host.endswith("." + suffix):
             return Typed(kind, url, label)
     return Typed("other", url, label)
+
+
+# Proceedings sites whose links name their venue: a fact of the link, used only when the line
+# itself names no venue (``[Title](https://papers.nips.cc/…), Authors, 2017``).
+_PROCEEDINGS = (
+    (re.compile(r"^(?:papers\.nips\.cc|proceedings\.neurips\.cc|papers\.neurips\.cc)$"), None,
+     "NeurIPS"),
+    (re.compile(r"^openaccess\.thecvf\.com$"),
+     re.compile(r"/content(?:_|/)(CVPR|ICCV|ECCV|WACV)(?:_?\d{4})", re.IGNORECASE), None),
+    (re.compile(r"^(?:ojs\.)?aaai\.org$"), re.compile(r"/AAAI"), "AAAI"),
+    (re.compile(r"^bmvc\d{4}\.[a-z.-]+$|^bmva-archive\.org\.uk$"), None, "BMVC"),
+    (re.compile(r"^jmlr\.org$"), re.compile(r"^/papers/"), "JMLR"),
+)
+
+
+def venue_from_url(url: str | None) -> str | None:
+    """The venue a proceedings link names (NeurIPS, CVF, AAAI, BMVC, JMLR), else None."""
+    if not url:
+        return None
+    host, path = _host(url), urlsplit(url).path
+    for host_pattern, path_pattern, venue in _PROCEEDINGS:
+        if host_pattern.match(host):
+            found = path_pattern.search(path) if path_pattern else None
+            if path_pattern is None or found:
+                return venue or found.group(1).upper()
+    return None

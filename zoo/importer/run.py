@@ -36,7 +36,7 @@ from ..catalog.writer import dump_paper, write_atomic
 from ..catalog.yamlsource import Document
 from . import report as rp
 from .formats import BULLET_FORMATS, Listing, Malformed, NotAPaper, table
-from .links import Typed, arxiv_id, is_pdf, openreview_id
+from .links import Typed, arxiv_id, is_pdf, openreview_id, venue_from_url
 from .mapping import CLASSIFY, NOT_A_PAPER, REJECT, ImportMapping, Position, Resolver, Section
 from .markdown import MAX_LINE, Aside, Entry, Heading, scan
 
@@ -271,6 +271,9 @@ class _Importer:
         marks = {"presentation": listing.presentation, "award": listing.award}
         workshop = listing.workshop
         written = " ".join((listing.venue or "").split())
+        if not written and (from_link := venue_from_url(listing.url)):
+            written = from_link
+            marks["note"] = "Venue read from the proceedings link; the list names none."
         if not written:
             if (listing.preprint or _arxiv_of(listing)) and self.preprint:
                 return {"venue": self.preprint, **marks}
@@ -291,6 +294,10 @@ class _Importer:
                     marks["award"] = marks["award"] or "Best Paper"
                 else:
                     workshop = True
+        if venue is None and "-" in written:  # '2017-CVPR-ResNeXt-[…]': a name after the venue
+            venue = self.venue_names.get(written.split("-")[0].strip().casefold())
+        if venue is None and listing.month and self.preprint:  # '2016.07-IHT-[…]': a preprint
+            venue = self.preprint
         if venue is None and workshop:
             first = written.split()[0]
             venue = self.venue_names.get(f"{first}W".casefold())
@@ -307,6 +314,7 @@ class _Importer:
                 venue = workshop_venue
             else:
                 marks["note"] = f"The list marks it as a workshop paper ({written})."
+
         if self.kinds.get(venue) == "preprint":
             marks = {"presentation": None, "award": None}
         return {"venue": venue, **marks}
