@@ -60,3 +60,35 @@ def test_near_duplicates_name_both_entries() -> None:
         ("d.yaml", "Learning efficient convolutional networks through network slimming"),
     ]))
     assert [(a, b) for a, b, _ in found] == [("a.yaml", "b.yaml"), ("b.yaml", "d.yaml")]
+
+
+def test_aladin_check_warns_about_near_duplicates_naming_both_files(tmp_path, aladin) -> None:
+    import datetime as dt
+    import shutil
+    from pathlib import Path
+
+    from zoo.catalog import Paper
+    from zoo.catalog.writer import dump_paper
+
+    repo = Path(__file__).resolve().parents[1]
+    root = tmp_path / "catalog"
+    shutil.copytree(repo / "catalog", root)  # the zoo's methods need their papers
+    for paper_id, title, year in (
+        ("2014-neurips-deep-nets-really-need", "Do Deep Nets Really Need to be Deep?", 2014),
+        ("2015-iclr-deep-neural-nets-really", "Do deep neural nets really need to be deep", 2015),
+        ("2017-iclr-slimming", "Learning Efficient Convolutional Networks through Slimming", 2017),
+        ("2017-iccv-slimming", "Learning Efficient Convolutional Networks through Slimmming", 2017),
+    ):
+        paper = Paper(id=paper_id, title=title, year=year, venue=paper_id.split("-")[1].upper()
+                      .replace("NEURIPS", "NeurIPS"), category="low-rank",
+                      added=dt.date(2024, 1, 2))
+        (root / "papers" / f"{paper_id}.yaml").write_text(dump_paper(paper), encoding="utf-8")
+
+    status, out, err = aladin("--root", tmp_path, "check")
+    warnings = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert status == 0 and "warnings" in out, err
+    assert any("2014-neurips-deep-nets-really-need.yaml" in w
+               and "2015-iclr-deep-neural-nets-really.yaml" in w and "'neural'" in w
+               for w in warnings)
+    assert any("2017-iccv-slimming.yaml" in w and "2017-iclr-slimming.yaml" in w
+               for w in warnings)

@@ -155,11 +155,13 @@ class Index(Generic[T]):
 def near_duplicates(titles: Iterable[tuple[str, str]]) -> Iterator[tuple[str, str, str]]:
     """Pairs ``(name_a, name_b, why)`` of entries whose titles are close but not equal.
 
-    ``titles`` is ``(name, title)``. Titles are bucketed by their first and by their last three
-    words of the loose key, so only titles sharing one of those are compared."""
+    ``titles`` is ``(name, title)``. Titles are bucketed by their loose key and by the first and
+    the last three words of it, so only titles sharing one of those are compared."""
     buckets: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for name, title in titles:
-        words = loose_key(title).split()
+        loose = loose_key(title)
+        buckets.setdefault(("loose", loose), []).append((name, title_key(title)))
+        words = loose.split()
         for side, part in (("head", words[:3]), ("tail", words[-3:])):
             buckets.setdefault((side, " ".join(part)), []).append((name, title_key(title)))
     seen: set[tuple[str, str]] = set()
@@ -171,6 +173,9 @@ def near_duplicates(titles: Iterable[tuple[str, str]]) -> Iterator[tuple[str, st
                 pair = (min(name_a, name_b), max(name_a, name_b))
                 if key_a == key_b or pair in seen or name_a == name_b:
                     continue
-                if close_titles(key_a, key_b, 0.92):
+                if loose_key(key_a) == loose_key(key_b):
+                    seen.add(pair)
+                    yield (*pair, "titles differ only in 'deep', 'neural' or 'network' words")
+                elif close_titles(key_a, key_b, 0.92):
                     seen.add(pair)
                     yield (*pair, "titles differ by a few characters")
