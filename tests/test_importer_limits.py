@@ -118,3 +118,42 @@ def test_hostile_mapping_files_are_one_line_errors(tmp_path: Path, text: str, me
     error = str(raised.value)
     assert message in error and "\n" not in error
     assert re.match(rf"{re.escape(str(path))}:\d+: ", error), error
+
+
+# --- a killed import leaves whole entries only ---------------------------------------------------
+
+def test_a_killed_import_leaves_whole_entries_only(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+
+    from zoo.catalog import Paper
+    from zoo.catalog.loader import parse_model
+    from zoo.catalog.yamlsource import read_document
+
+    root = tmp_path / "catalog"
+    (root / "papers").mkdir(parents=True)
+    for name in ("taxonomy.yaml", "venues.yaml"):
+        shutil.copy(REPO / "catalog" / name, root / name)
+    source = tmp_path / "list.md"
+    source.write_text(synthetic_list(3_000), encoding="utf-8")
+    code = ("import sys; from pathlib import Path; from zoo.importer import import_markdown; "
+            "import_markdown(Path(sys.argv[1]), Path(sys.argv[2]))")
+    child = subprocess.Popen([sys.executable, "-c", code, str(source), str(root)])
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        if len(os.listdir(root / "papers")) > 50:  # writing has begun: kill it mid-way
+            break
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    written = sorted((root / "papers").glob("*.yaml"))
+    assert written, "the import was killed before it wrote anything"
+    for path in written:  # every entry file is whole: it parses and validates
+        document, problems = read_document(path, path.name)
+        assert document is not None and problems == [], (path, problems)
+        paper, problems = parse_model(Paper, document, path.name)
+        assert paper is not None and paper.id == path.stem, problems
+    # a temporary file of write_atomic may remain only under its hidden '.<id>.yaml.*' name
+    others = [p.name for p in (root / "papers").iterdir() if p.suffix != ".yaml"]
+    assert all(name.startswith(".") for name in others), others
