@@ -282,7 +282,7 @@ class _Importer:
                                    "none for this paper; add it to the line (e.g. ', NeurIPS "
                                    "2019')")
             return None
-        venue = self.venue_names.get(written.casefold())
+        venue = self._lookup(written)
         if venue is None and len(written) > 2 and written[-1] in _MARKS:
             base = self.venue_names.get(written[:-1].casefold())
             mark = _MARKS[written[-1]]
@@ -318,6 +318,12 @@ class _Importer:
         if self.kinds.get(venue) == "preprint":
             marks = {"presentation": None, "award": None}
         return {"venue": venue, **marks}
+
+    def _lookup(self, written: str) -> str | None:
+        """The venue id of a name or alias, with or without a final abbreviation dot."""
+        name = written.casefold()
+        return next((self.venue_names[n] for n in (name, name.rstrip("."), f"{name}.")
+                     if n in self.venue_names), None)
 
     def _positions(self, listing: Listing, section: Section | None) -> list[dict] | None:
         """Placements (category, subcategory[, default/review]) or None (reported)."""

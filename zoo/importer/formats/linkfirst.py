@@ -12,6 +12,7 @@ from ..inline import pairs
 from .base import Line, Listing, Malformed, after, typed, year_of
 
 NAME = "link-first bullet"
+_NOT_VENUES = {"paper", "pdf", "link", "project"}  # '[[paper](url)] Title': no venue named
 
 
 def parse(line: Line) -> Listing | None:
@@ -51,7 +52,7 @@ def parse(line: Line) -> Listing | None:
 
     venue = marks.read(venue_label).text
     venue = " ".join(w for w in venue.split() if not w.isdigit())
-    listing.venue = venue or None
+    listing.venue = None if venue.casefold() in _NOT_VENUES else (venue or None)
     if listing.year is None:
         raise Malformed("no year: neither the venue label nor a heading above gives one")
     return listing
