@@ -16,6 +16,7 @@ import pytest
 from zoo.catalog import Catalog, Paper
 from zoo.publish.exports import bibtex_entry
 from zoo.registry import by_paper
+from zoo.site.explorer_timing import MEASURE
 
 from .conftest import HOSTILE_ID, HOSTILE_SUBCATEGORY_ZH, HOSTILE_TITLE, SYNTHETIC_PAPERS
 
@@ -331,23 +332,6 @@ def test_mobile_width_has_no_horizontal_scroll_and_screenshots(
 
 
 # --- scale ----------------------------------------------------------------------------------------
-
-MEASURE = """([name, values]) => {
-  const field = document.querySelector(`.aladin-explorer form [name=${name}]`);
-  const event = field.tagName === 'SELECT' ? 'change' : 'input';
-  const times = [];
-  const counts = [];
-  for (const value of values) {
-    const start = performance.now();
-    field.value = value;
-    field.dispatchEvent(new Event(event, {bubbles: true}));
-    document.querySelector('.aladin-explorer tbody').getBoundingClientRect();  // force layout
-    times.push(performance.now() - start);
-    counts.push(+document.querySelector('.aladin-explorer .aladin-count').dataset.count);
-  }
-  return {times, counts};
-}"""
-
 
 @pytest.mark.slow
 def test_explorer_with_10000_papers_updates_quickly(
