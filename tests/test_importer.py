@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ from zoo.publish.markdown import md_text, md_url
 from zoo.publish.readme import render_readme
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+from bench_import import scratch_catalog  # noqa: E402
+
 SEED = REPO / "tests" / "data" / "seed.md"  # a copy of the awesome list the project started from
 ADDED = dt.date(2024, 1, 2)
 # The seed's 剪枝 and 量化 sections name no subcategory; the round trip files them here.
@@ -33,11 +37,7 @@ def seed_path() -> Path:
 @pytest.fixture
 def empty_catalog(tmp_path: Path) -> Path:
     """The repository's taxonomy and venues with an empty papers/ directory."""
-    root = tmp_path / "catalog"
-    (root / "papers").mkdir(parents=True)
-    for name in ("taxonomy.yaml", "venues.yaml"):
-        shutil.copy(REPO / "catalog" / name, root / name)
-    return root
+    return scratch_catalog(tmp_path)
 
 
 def write_list(tmp_path: Path, text: str, name: str = "list.md") -> Path:

@@ -7,7 +7,6 @@ Timings are bounded generously (CPU time, so other load on the machine does not 
 from __future__ import annotations
 
 import re
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -21,16 +20,12 @@ from zoo.importer.run import _IdAllocator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
-from bench_import import PATHOLOGICAL, synthetic_list  # noqa: E402
+from bench_import import PATHOLOGICAL, scratch_catalog, synthetic_list  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("limits") / "catalog"
-    (root / "papers").mkdir(parents=True)
-    for name in ("taxonomy.yaml", "venues.yaml"):
-        shutil.copy(REPO / "catalog" / name, root / name)
-    return root
+    return scratch_catalog(tmp_path_factory.mktemp("limits"))
 
 
 def cpu_import(text: str, where: Path, catalog: Path):
@@ -131,10 +126,7 @@ def test_a_killed_import_leaves_whole_entries_only(tmp_path: Path) -> None:
     from zoo.catalog.loader import parse_model
     from zoo.catalog.yamlsource import read_document
 
-    root = tmp_path / "catalog"
-    (root / "papers").mkdir(parents=True)
-    for name in ("taxonomy.yaml", "venues.yaml"):
-        shutil.copy(REPO / "catalog" / name, root / name)
+    root = scratch_catalog(tmp_path)
     source = tmp_path / "list.md"
     source.write_text(synthetic_list(800), encoding="utf-8")
     code = ("import sys; from pathlib import Path; from zoo.importer import import_markdown; "
