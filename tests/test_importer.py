@@ -26,6 +26,7 @@ from bench_import import scratch_catalog  # noqa: E402
 
 SEED = REPO / "tests" / "data" / "seed.md"  # a copy of the awesome list the project started from
 ADDED = dt.date(2024, 1, 2)
+HAND_WRITTEN = "2026-11-26"  # the 'added' date of the entries written by hand, not imported
 # The seed's 剪枝 and 量化 sections name no subcategory; the round trip files them here.
 SEED_DEFAULTS = {"pruning": "structured", "quantization": "fixed-bit"}
 
@@ -146,9 +147,19 @@ def _headings_above(lines: list[str], number: int) -> list[str]:
     return [line.strip() for line in lines[: number - 1] if line.startswith("## ")][-1:]
 
 
-def test_seed_into_the_real_catalog_skips_every_paper(tmp_path: Path) -> None:
+def hand_written_catalog(tmp_path: Path) -> Path:
+    """The repository's catalog without the entries imported from lists (fast to read)."""
     root = tmp_path / "catalog"
-    shutil.copytree(REPO / "catalog", root)
+    shutil.copytree(REPO / "catalog", root, ignore=shutil.ignore_patterns("papers"))
+    (root / "papers").mkdir()
+    for path in (REPO / "catalog" / "papers").glob("*.yaml"):
+        if f"added: {HAND_WRITTEN}" in path.read_text(encoding="utf-8"):
+            shutil.copy(path, root / "papers")
+    return root
+
+
+def test_seed_into_the_real_catalog_skips_every_paper(tmp_path: Path) -> None:
+    root = hand_written_catalog(tmp_path)
     before = entries(root)
     report = import_markdown(seed_path(), root)
 
@@ -161,7 +172,7 @@ def test_seed_into_the_real_catalog_skips_every_paper(tmp_path: Path) -> None:
 def test_generated_readme_imports_back_to_the_same_lines(
     tmp_path: Path, empty_catalog: Path
 ) -> None:
-    readme = render_readme(load(REPO / "catalog"), {})
+    readme = render_readme(load(hand_written_catalog(tmp_path / "real")), {})
     report = import_markdown(write_list(tmp_path, readme, "README.md"), empty_catalog)
 
     assert not report.failed, report.summary()
@@ -462,3 +473,13 @@ def test_comments_code_blocks_ordered_lists_and_decorated_headings(
     assert not report.failed
     # the hidden and quoted lines carry links: each is reported as no entry, never imported
     assert set(outcomes(report, "not-a-paper")) == {2, 4, 7}
+
+
+def test_a_paper_without_a_link_keeps_its_code_links(tmp_path: Path, empty_catalog: Path) -> None:
+    # the generated README shows an entry without a paper link as a plain title
+    source = write_list(tmp_path, "## 低秩分解\n- 2021-AAAI-Example Linkless Paper "
+                        "[[Code](https://github.com/example/linkless)]\n")
+    report = import_markdown(source, empty_catalog, added=ADDED)
+    paper = entries(empty_catalog)["2021-aaai-example-linkless-paper"]
+    assert report.created_ids == ["2021-aaai-example-linkless-paper"] and "links" not in paper
+    assert paper["code"][0]["url"] == "https://github.com/example/linkless"

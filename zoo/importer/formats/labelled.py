@@ -32,6 +32,8 @@ def parse(line: Line) -> Listing | None:
         return _without_link(line, label, month)
     between = text[label.end() : title_link.start].strip()
     venue = None
+    if between and not between.endswith("-") and _PLAIN_VENUE.match(text, label.end()):
+        return _without_link(line, label, month)  # '2021-AAAI-Title [[Code](url)]'
     if between:
         if not between.endswith("-"):
             raise Malformed(f"expected 'YEAR-VENUE-[Title](link)', found '{between[:40]}' before "
