@@ -287,13 +287,16 @@ def test_explorer_filters_entries_that_need_review(
 ) -> None:
     catalog, site = hostile_site
     needing = [p for p in catalog if p.review]
-    assert needing  # the hostile entry carries a review note (and an award)
+    assert HOSTILE_ID in {p.id for p in needing}  # with a review note and an award
     page = open_explorer(new_page(), serve_dir(site))
     page.check(".aladin-explorer form [name=review]")
     assert shown_count(page) == len(needing)
     assert parse_qs(urlsplit(address(page)).query) == {"review": ["1"]}
+    page.fill(".aladin-explorer form [name=q]", 'alert("title")')
+    assert shown_count(page) == 1
     row = page.text_content(".aladin-explorer tbody tr:first-child td:first-child")
     assert "needs review" in row and "<script>alert('award')</script>" in row
+    page.fill(".aladin-explorer form [name=q]", "")
     page.uncheck(".aladin-explorer form [name=review]")
     assert shown_count(page) == len(catalog)
     assert page.errors == [] and page.dialogs == []

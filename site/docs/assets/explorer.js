@@ -309,8 +309,14 @@
 
   // --- events ---------------------------------------------------------------------------------
 
-  form.addEventListener("input", () => { stateFromForm(); update(); });
-  form.addEventListener("change", () => { stateFromForm(); update(); });
+  // A select or checkbox fires both "input" and "change" for one user action: draw once.
+  function onForm() {
+    const before = JSON.stringify(state);
+    stateFromForm();
+    if (JSON.stringify(state) !== before) update();
+  }
+  form.addEventListener("input", onForm);
+  form.addEventListener("change", onForm);
   field("reset").addEventListener("click", () => {
     state = { ...DEFAULTS };
     stateToForm();
