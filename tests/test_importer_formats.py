@@ -229,3 +229,24 @@ def test_a_list_in_no_known_format_is_never_silent(catalog: Path, tmp_path: Path
     assert status == 1 and "no line was read as an entry" in out and "0 lines read" in out
     status, out, err = aladin("--root", catalog.parent, "import", tmp_path)
     assert status != 0 and "is a directory" in (out + err)
+
+
+def test_a_hand_written_entry_keeps_its_facts_however_often_lists_disagree(
+    catalog: Path, tmp_path: Path
+) -> None:
+    before = entry(catalog, SEED[1])
+    source = tmp_path / "kd.md"
+    source.write_text("## Knowledge distillation\n- 2014-NIPSw-[Distilling the Knowledge in a "
+                      "Neural Network](https://arxiv.org/abs/1503.02531) "
+                      "[[Code](https://github.com/example/kd)]\n", encoding="utf-8")
+    first = import_markdown(source, catalog, added=ADDED, provenance=("owner/list", "abc1234"))
+    again = import_markdown(source, catalog, added=ADDED, provenance=("owner/list", "abc1234"))
+
+    (line,) = first.lines.values()
+    assert (line.outcome, line.id) == ("merged", SEED[1]) and "code" in line.reason
+    after = entry(catalog, SEED[1])
+    assert {k: after[k] for k in before} == before  # venue, year, note… unchanged
+    assert after["code"] == [{"url": "https://github.com/example/kd"}]  # label Code: default
+    assert "sources" not in after  # never looks imported, so no later list can 'upgrade' it
+    assert [(o.outcome, o.id) for o in again.lines.values()] == [("duplicate", SEED[1])]
+    assert sorted(p.stem for p in (catalog / "papers").glob("*.yaml")) == sorted(SEED)

@@ -483,7 +483,9 @@ class _Importer:
             reasons.append("authors")
         if reasons:  # the line's provenance is recorded only where it added something
             new_source = self._source(listing.line)
-            if new_source and new_source[0] not in data["sources"]:
+            # only entries an import created carry sources: a hand-written entry never looks
+            # imported, so its venue and year can never be 'upgraded' by a later list
+            if paper.sources and new_source and new_source[0] not in data["sources"]:
                 data["sources"] = [*data["sources"], *new_source]
             known.merged_lines.append((listing.line, "; ".join(reasons)))
             self.extended[paper.id] = known
