@@ -12,8 +12,9 @@ from zoo.registry import MethodRecord
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "tests" / "data" / "seed.md"  # a copy of the awesome list the project started from
-LINE = re.compile(
-    r"^- (?P<label>\d{4}(?:\.\d{2})?(?:-[A-Za-z]+)?)-\[(?P<title>.+?)\]\((?P<url>\S+?)\)"
+LINE = re.compile(  # an entry without a paper link shows its title as plain text
+    r"^- (?P<label>\d{4}(?:\.\d{2})?(?:-[A-Za-z]+)?)-"
+    r"(?:\[(?P<title>.+?)\]\((?P<url>\S+?)\)|(?P<plain>[^\[\s].*))"
 )
 
 
