@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,11 @@ rules:
 """
 
 
-def test_bad_rules_are_reported_with_lines(repo: Path) -> None:
+def test_bad_rules_are_reported_with_lines(tmp_path: Path) -> None:
+    repo = tmp_path  # the tables without the papers: only keywords.yaml is under test
+    (repo / "catalog").mkdir()
+    for name in ("taxonomy.yaml", "venues.yaml"):
+        shutil.copy(load().root / name, repo / "catalog" / name)
     (repo / "catalog" / "keywords.yaml").write_text(BAD)
     catalog, problems = collect(repo / "catalog")
     assert catalog is None
