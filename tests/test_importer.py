@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,12 @@ from zoo.publish.markdown import md_text, md_url
 from zoo.publish.readme import render_readme
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+from bench_import import scratch_catalog  # noqa: E402
+
 SEED = REPO / "tests" / "data" / "seed.md"  # a copy of the awesome list the project started from
 ADDED = dt.date(2024, 1, 2)
+HAND_WRITTEN = "2026-11-26"  # the 'added' date of the entries written by hand, not imported
 # The seed's 剪枝 and 量化 sections name no subcategory; the round trip files them here.
 SEED_DEFAULTS = {"pruning": "structured", "quantization": "fixed-bit"}
 
@@ -33,11 +38,7 @@ def seed_path() -> Path:
 @pytest.fixture
 def empty_catalog(tmp_path: Path) -> Path:
     """The repository's taxonomy and venues with an empty papers/ directory."""
-    root = tmp_path / "catalog"
-    (root / "papers").mkdir(parents=True)
-    for name in ("taxonomy.yaml", "venues.yaml"):
-        shutil.copy(REPO / "catalog" / name, root / name)
-    return root
+    return scratch_catalog(tmp_path)
 
 
 def write_list(tmp_path: Path, text: str, name: str = "list.md") -> Path:
@@ -49,6 +50,12 @@ def write_list(tmp_path: Path, text: str, name: str = "list.md") -> Path:
 def entries(catalog_root: Path) -> dict[str, dict]:
     return {p.stem: yaml.safe_load(p.read_text(encoding="utf-8"))
             for p in sorted((catalog_root / "papers").glob("*.yaml"))}
+
+
+def outcomes(report, kind: str | None = None) -> dict[int, str]:
+    """Line -> outcome (or, for one ``kind``, line -> reason) of a report."""
+    return {o.line: (o.reason if kind else o.outcome) for o in report.lines.values()
+            if kind in (None, o.outcome)}
 
 
 def assert_valid(catalog_root: Path) -> None:
@@ -101,9 +108,13 @@ def test_seed_round_trip_every_line_shows_in_its_section(empty_catalog: Path) ->
     mapping = ImportMapping(default_subcategory=SEED_DEFAULTS)
     report = import_markdown(seed_path(), empty_catalog, mapping=mapping, added=ADDED)
 
-    assert report.problems == [] and not report.failed
-    assert len(report.created) == 50 and len(report.merged) == 1  # one paper is listed twice
-    assert len(report.defaulted) == 18 + 10  # the flat 剪枝 and 量化 sections
+    assert not report.failed, report.summary()
+    counts = report.counts
+    assert (counts["created"], counts["merged"]) == (50, 1)  # one paper is listed twice
+    assert report.entries == 51
+    defaulted = [p for p in entries(empty_catalog).values() if "configured default" in
+                 p.get("note", "")]
+    assert len(defaulted) == 18 + 10  # the flat 剪枝 and 量化 sections
     assert_valid(empty_catalog)
 
     readme = sections(render_readme(load(empty_catalog), {}))
@@ -125,26 +136,35 @@ def test_seed_without_defaults_reports_the_flat_sections_and_writes_nothing(
     text = seed_path().read_text(encoding="utf-8").splitlines()
     flat = [n for n, line in enumerate(text, 1) if SEED_LINE.match(line)
             and any(h in ("## 剪枝", "## 量化") for h in _headings_above(text, n))]
-    assert [p.line for p in report.needs_subcategory] == flat and len(flat) == 28
-    assert report.failed and report.unparsed == [] and report.unknown_venues == []
-    assert len(report.created) == 22  # the subcategorised and category-only sections
+    rejected = outcomes(report, "rejected")
+    assert sorted(rejected) == flat and len(flat) == 28
+    assert all("default_subcategory" in reason for reason in rejected.values())
+    assert report.failed and report.counts["created"] == 22  # subcategorised sections
     assert list((empty_catalog / "papers").iterdir()) == []
-    assert "default_subcategory" in report.summary()
 
 
 def _headings_above(lines: list[str], number: int) -> list[str]:
     return [line.strip() for line in lines[: number - 1] if line.startswith("## ")][-1:]
 
 
-def test_seed_into_the_real_catalog_skips_every_paper(tmp_path: Path) -> None:
+def hand_written_catalog(tmp_path: Path) -> Path:
+    """The repository's catalog without the entries imported from lists (fast to read)."""
     root = tmp_path / "catalog"
-    shutil.copytree(REPO / "catalog", root)
+    shutil.copytree(REPO / "catalog", root, ignore=shutil.ignore_patterns("papers"))
+    (root / "papers").mkdir()
+    for path in (REPO / "catalog" / "papers").glob("*.yaml"):
+        if f"added: {HAND_WRITTEN}" in path.read_text(encoding="utf-8"):
+            shutil.copy(path, root / "papers")
+    return root
+
+
+def test_seed_into_the_real_catalog_skips_every_paper(tmp_path: Path) -> None:
+    root = hand_written_catalog(tmp_path)
     before = entries(root)
     report = import_markdown(seed_path(), root)
 
-    assert report.created == [] and report.problems == []
-    assert len(report.skipped) == 51
-    skipped = {s.id for s in report.skipped}
+    assert report.counts["duplicate"] == 51 and report.entries == 51, report.summary()
+    skipped = {o.id for o in report.lines.values()}
     assert {"2019-cvpr-filter-pruning-geometric-median", "2019-cvprw-dupnet"} <= skipped
     assert entries(root) == before
 
@@ -152,7 +172,7 @@ def test_seed_into_the_real_catalog_skips_every_paper(tmp_path: Path) -> None:
 def test_generated_readme_imports_back_to_the_same_lines(
     tmp_path: Path, empty_catalog: Path
 ) -> None:
-    readme = render_readme(load(REPO / "catalog"), {})
+    readme = render_readme(load(hand_written_catalog(tmp_path / "real")), {})
     report = import_markdown(write_list(tmp_path, readme, "README.md"), empty_catalog)
 
     assert not report.failed, report.summary()
@@ -190,14 +210,14 @@ def tricky(tmp_path: Path, empty_catalog: Path):
 
 
 def test_bad_lines_are_reported_with_their_line_numbers(tricky) -> None:
-    problems = {p.line: p for p in tricky.problems}
-    assert sorted(problems) == [9, 10, 11, 12, 13]
-    assert "unclosed '['" in problems[9].message
-    assert "unexpected text after the links: 'trailing words'" in problems[10].message
-    assert "list item" in problems[11].message
-    assert problems[12].kind == "unknown venue" and "'FOOCONF'" in problems[12].message
-    assert problems[13].kind == "invalid entry" and problems[13].message.startswith("year:")
-    assert str(problems[12]).startswith(f"{tricky.source}:12: unknown venue: ")
+    problems = outcomes(tricky, "rejected")
+    assert sorted(problems) == [9, 11, 12, 13]
+    assert "no title link after the year label" in problems[9]
+    assert "list item" in problems[11]
+    assert "venue 'FOOCONF' is not in catalog/venues.yaml" in problems[12]
+    assert problems[13].startswith("invalid entry: year:")
+    assert f"{tricky.source}:12: rejected: venue 'FOOCONF'" in tricky.summary()
+    assert outcomes(tricky)[10] == "created"  # trailing words are read as annotations
     assert tricky.failed
 
 
@@ -226,19 +246,17 @@ def test_preprint_labels_give_arxiv_entries(tricky, empty_catalog: Path) -> None
     assert papers["2020-arxiv-another-example-preprint"]["month"] == 7
 
 
-def test_duplicate_within_the_file_is_merged(tricky, empty_catalog: Path) -> None:
-    (merged,) = tricky.merged
-    assert (merged.id, merged.line, merged.first_line) == (
-        "2019-cvpr-example-pruning-paper-one", 17, 7)
-    assert "kept venue CVPR (this line says ICLR)" in merged.changes
+def test_same_title_at_two_venues_is_a_conflict_not_a_merge(tricky, empty_catalog: Path) -> None:
+    conflict = outcomes(tricky, "conflict")
+    assert list(conflict) == [17]
+    assert "same paper as line 7" in conflict[17] and "CVPR 2019" in conflict[17]
+    assert "ICLR 2019" in conflict[17]
     one = entries(empty_catalog)["2019-cvpr-example-pruning-paper-one"]
-    assert one["also_in"] == [{"category": "pruning", "subcategory": "unstructured"}]
-    assert [c["url"] for c in one["code"]] == ["https://github.com/example/one",
-                                               "https://github.com/example/one-more"]
+    assert "also_in" not in one and len(one["code"]) == 1
     assert tricky.created_ids.count("2019-cvpr-example-pruning-paper-one") == 1
 
 
-def test_papers_already_in_the_catalog_are_skipped(tricky, tmp_path: Path,
+def test_papers_already_in_the_catalog_are_duplicates(tricky, tmp_path: Path,
                                                    empty_catalog: Path) -> None:
     before = entries(empty_catalog)
     again = write_list(tmp_path, """
@@ -249,8 +267,12 @@ def test_papers_already_in_the_catalog_are_skipped(tricky, tmp_path: Path,
 """, "again.md")
     report = import_markdown(again, empty_catalog, added=ADDED)
 
-    assert [(s.line, s.id) for s in report.skipped] == [
-        (2, "2019-cvpr-example-pruning-paper-one"), (3, "2020-arxiv-example-preprint")]
+    assert [(o.line, o.id) for o in report.lines.values() if o.outcome == "duplicate"] == [
+        (2, "2019-cvpr-example-pruning-paper-one")]
+    # an unrelated title behind an entry's arXiv id is a conflict for a person, never a merge
+    (renamed,) = [o for o in report.lines.values() if o.outcome == "conflict"]
+    assert renamed.line == 3 and "same arxiv id 2001.00002 as 2020-arxiv-example-preprint" in (
+        renamed.reason)
     assert report.created_ids == ["2019-aaai-new-example-paper"]
     after = entries(empty_catalog)
     assert {k: after[k] for k in before} == before
@@ -261,8 +283,8 @@ def test_dry_run_reports_the_same_and_writes_nothing(tmp_path: Path, empty_catal
     dry = import_markdown(write_list(tmp_path, TRICKY), empty_catalog, dry_run=True, added=ADDED)
     assert list((empty_catalog / "papers").iterdir()) == []
     wet = import_markdown(write_list(tmp_path, TRICKY), empty_catalog, added=ADDED)
-    assert dry.created == wet.created and dry.problems == wet.problems
-    assert "would create" in dry.summary() and "(dry run: nothing written)" in dry.summary()
+    assert dry.lines == wet.lines
+    assert "(dry run: nothing written)" in dry.summary()
 
 
 # --- headings, mapping and subcategories -------------------------------------------------------
@@ -294,13 +316,12 @@ def test_headings_map_by_taxonomy_names_and_unmapped_ones_are_reported(
     assert (binary["category"], binary["subcategory"]) == ("quantization", "binary")
     assert papers["2019-aaai-example-tensor-paper"]["category"] == "low-rank"
     assert "2019-cvpr-example-misc-paper" not in papers
-    unmapped = {u.text: u for u in report.unmapped}
-    assert set(unmapped) == {"### Post-training tricks", "## Misc", "**Tensor methods**"}
-    assert unmapped["## Misc"].paper_lines == (8,) and not unmapped["## Misc"].placed
-    assert unmapped["**Tensor methods**"].placed  # low-rank has no subcategories to need
-    kinds = {p.line: p.kind for p in report.problems}
-    # line 5: quantization needs a subcategory; line 8: under '## Misc'; line 9 is no paper line
-    assert kinds == {5: "needs a subcategory", 8: "no category"}
+    rejected = outcomes(report, "rejected")
+    # line 5: quantization needs a subcategory; line 8: under the unmapped '## Misc';
+    # line 9: a link in a list, but without a year: no paper line the importer can read
+    assert sorted(rejected) == [5, 8, 9] and "no year" in rejected[9]
+    assert "'quantization' has subcategories" in rejected[5]
+    assert "no category: the line is under '## Misc' (line 7)" in rejected[8]
 
 
 def test_mapping_file_overrides_and_default_subcategory_is_noted(
@@ -314,12 +335,12 @@ def test_mapping_file_overrides_and_default_subcategory_is_noted(
                              mapping=load_mapping(mapping_file), added=ADDED)
     papers = entries(empty_catalog)
 
-    # inside a mapped section a bullet with a link but no year label is reported, not skipped
-    assert [(p.line, p.kind) for p in report.problems] == [(9, "cannot parse")]
+    # a bullet with a link but no year is reported, not skipped
+    assert list(outcomes(report, "rejected")) == [9]
     assert papers["2019-cvpr-example-misc-paper"]["subcategory"] == "nas"
     post = papers["2019-icml-example-post-training-paper"]
     assert post["subcategory"] == "fixed-bit" and "configured default" in post["note"]
-    assert [(d.line, d.subcategory) for d in report.defaulted] == [(5, "fixed-bit")]
+    assert "default" in post["review"]
     assert_valid(empty_catalog)
 
 
@@ -329,6 +350,7 @@ def test_mapping_file_overrides_and_default_subcategory_is_noted(
     ("default_subcategory:\n  pruning: wrong\n", "unknown subcategory 'wrong'"),
     ("heading:\n  Misc: pruning\n", "unknown key heading"),
     ("- a list\n", "expected a mapping"),
+    ("headings:\n  Misc: 'reject:'\n", "say why after 'reject:'"),
 ])
 def test_bad_mapping_is_refused_with_the_entry_named(
     tmp_path: Path, empty_catalog: Path, text: str, message: str
@@ -338,7 +360,7 @@ def test_bad_mapping_is_refused_with_the_entry_named(
     with pytest.raises(MappingError, match=re.escape(message)) as raised:
         import_markdown(write_list(tmp_path, SECTIONS), empty_catalog,
                         mapping=load_mapping(mapping_file))
-    assert str(raised.value).startswith(f"{mapping_file}: ")
+    assert str(raised.value).startswith(f"{mapping_file}:")
     assert list((empty_catalog / "papers").iterdir()) == []
 
 
@@ -392,7 +414,8 @@ def test_table_format(tmp_path: Path, empty_catalog: Path) -> None:
     w = papers["2019-iclr-example-table-paper-w"]  # year from the '### 2019' heading
     assert (w["presentation"], w["subcategory"], w["links"]["arxiv"]) == (
         "spotlight", "unstructured", "1901.00004")
-    assert w["code"] == [{"url": "https://github.com/example/w", "label": "PyTorch(Author)"}]
+    assert w["code"] == [{"url": "https://github.com/example/w", "label": "PyTorch(Author)",
+                          "official": True}]
     f = papers["2020-cvpr-example-table-paper-f"]  # the venue cell's year wins over the heading
     assert f["subcategory"] == "structured" and f["also_in"] == [
         {"category": "pruning", "subcategory": "unstructured"}]
@@ -402,12 +425,11 @@ def test_table_format(tmp_path: Path, empty_catalog: Path) -> None:
     bt = papers["2018-neurips-example-binary-ternary-net"]
     assert bt["title"] == "Example Binary | Ternary Net" and bt["subcategory"] == "binary"
 
-    # 'Q' is no type the mapping knows: reported, and pruning alone needs a subcategory
-    assert [(u.kind, u.text, u.paper_lines) for u in report.unmapped] == [("type", "Q", (13,))]
-    problems = {p.line: p for p in report.problems}
-    assert {n: p.kind for n, p in problems.items()} == {
-        13: "needs a subcategory", 15: "cannot parse", 21: "cannot parse"}
-    assert "no venue" in problems[15].message and "'20x9' is not a year" in problems[21].message
+    # 'Q' is no type the mapping knows, and pruning alone needs a subcategory
+    problems = outcomes(report, "rejected")
+    assert sorted(problems) == [13, 15, 21]
+    assert "'pruning' has subcategories" in problems[13]
+    assert "no venue" in problems[15] and "'20x9' is not a year" in problems[21]
     assert len(papers) == 4
     assert_valid(empty_catalog)
 
@@ -422,7 +444,8 @@ def test_cli_import_exit_codes(tmp_path: Path, empty_catalog: Path, aladin) -> N
                      "bad.md")
 
     status, out, _ = aladin("--root", root, "import", bad)
-    assert status == 1 and f"{bad}:2: cannot parse" in out
+    assert status == 1 and f"{bad}:2: rejected: " in out
+    assert "1 lines read as entries" in out
     status, out, _ = aladin("--root", root, "import", good, "--dry-run")
     assert status == 0 and list((empty_catalog / "papers").iterdir()) == []
     status, out, _ = aladin("--root", root, "import", good)
@@ -447,4 +470,16 @@ def test_comments_code_blocks_ordered_lists_and_decorated_headings(
     report = import_markdown(source, empty_catalog, added=ADDED)
 
     assert report.created_ids == ["2019-cvpr-example-ordered-paper"]
-    assert report.problems == [] and report.unmapped == []
+    assert not report.failed
+    # the hidden and quoted lines carry links: each is reported as no entry, never imported
+    assert set(outcomes(report, "not-a-paper")) == {2, 4, 7}
+
+
+def test_a_paper_without_a_link_keeps_its_code_links(tmp_path: Path, empty_catalog: Path) -> None:
+    # the generated README shows an entry without a paper link as a plain title
+    source = write_list(tmp_path, "## 低秩分解\n- 2021-AAAI-Example Linkless Paper "
+                        "[[Code](https://github.com/example/linkless)]\n")
+    report = import_markdown(source, empty_catalog, added=ADDED)
+    paper = entries(empty_catalog)["2021-aaai-example-linkless-paper"]
+    assert report.created_ids == ["2021-aaai-example-linkless-paper"] and "links" not in paper
+    assert paper["code"][0]["url"] == "https://github.com/example/linkless"

@@ -68,8 +68,8 @@ CASES = [
     ("unknown key", GOOD.replace("title:", "titel:"),
      [f"{F}:1: title: required field is missing",
       f"{F}:2: titel: unknown field; did you mean 'title'? allowed: id, title, authors, year, "
-      "month, venue, workshop, presentation, category, subcategory, also_in, links, code, tags, "
-      "note, added"]),
+      "month, venue, workshop, presentation, award, category, subcategory, also_in, links, code, "
+      "resources, tags, note, review, sources, added"]),
     ("unknown nested key", GOOD.replace("  arxiv:", "  arxív:"),
      [f"{F}:9: links.arxív: unknown field; did you mean 'arxiv'? allowed: paper, arxiv, "
       "openreview, pdf"]),
@@ -108,12 +108,36 @@ CASES = [
       "catalog/papers/2019-cvpr-filter-pruning-geometric-median.yaml"]),
     ("wrong type", GOOD.replace("authors: [Ada Lovelace]", "authors: {name: Ada}"),
      [f"{F}:3: authors: Input should be a valid list"]),
+    ("resource kind", GOOD + "resources:\n  - {url: 'https://x.org/s', kind: slide}\n",
+     [f"{F}:12: resources[0].kind: Input should be 'project', 'slides', 'video', 'poster', "
+      "'talk', 'discussion', 'blog', 'other-version', 'supplement', 'dataset' or 'other'"]),
+    ("source", GOOD + "sources:\n  - {list: he-y, commit: 45ac58b4389a, line: 0}\n",
+     [f"{F}:12: sources[0].list: must be a GitHub repository written 'owner/repo', e.g. "
+      "he-y/Awesome-Pruning",
+      f"{F}:12: sources[0].line: Input should be greater than or equal to 1"]),
 ]
 
 
 @pytest.mark.parametrize(("content", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_bad_entry_message(repo: Path, content: str | bytes, expected: list[str]) -> None:
     assert problems_for(repo, "2024-neurips-tiny-method.yaml", content) == expected
+
+
+def test_provenance_resources_award_and_review_load(repo: Path) -> None:
+    extra = """award: Best Paper
+resources:
+  - {url: 'https://x.org/slides.pdf', kind: slides}
+  - {url: 'https://x.org/v2', kind: other-version, label: 2018 TPAMI version}
+review: classified by keyword 'prun*'
+sources:
+  - {list: he-y/Awesome-Pruning, commit: 45ac58b4389a, line: 184}
+"""
+    (repo / "catalog/papers/2024-neurips-tiny-method.yaml").write_text(GOOD + extra)
+    paper = load(repo / "catalog").paper("2024-neurips-tiny-method")
+    assert paper.award == "Best Paper" and paper.review == "classified by keyword 'prun*'"
+    assert [r.name for r in paper.resources] == ["Slides", "2018 TPAMI version"]
+    assert paper.sources[0].url == (
+        "https://github.com/he-y/Awesome-Pruning/blob/45ac58b4389a/README.md#L184")
 
 
 def test_huge_file(repo: Path) -> None:

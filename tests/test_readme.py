@@ -6,13 +6,15 @@ import re
 from pathlib import Path
 
 from zoo.catalog import load
+from zoo.publish.markdown import md_text
 from zoo.publish.readme import paper_line, render_readme
 from zoo.registry import MethodRecord
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "tests" / "data" / "seed.md"  # a copy of the awesome list the project started from
-LINE = re.compile(
-    r"^- (?P<label>\d{4}(?:\.\d{2})?(?:-[A-Za-z]+)?)-\[(?P<title>.+?)\]\((?P<url>\S+?)\)"
+LINE = re.compile(  # an entry without a paper link shows its title as plain text
+    r"^- (?P<label>\d{4}(?:\.\d{2})?(?:-[A-Za-z]+)?)-"
+    r"(?:\[(?P<title>.+?)\]\((?P<url>\S+?)\)|(?P<plain>[^\[\s].*))"
 )
 
 
@@ -81,3 +83,24 @@ def test_zoo_implementations_are_marked() -> None:
     text = render_readme(catalog, {record.paper: [record]})
     assert "· [zoo: `fpgm`](zoo/pruning/fpgm.py#L12)" in text
     assert "1 with a reference implementation" in text
+
+
+def test_a_readme_past_its_budget_keeps_the_most_important_papers_and_links_the_rest() -> None:
+    catalog = load()
+    full = render_readme(catalog)
+    assert render_readme(catalog, budget=len(full.encode())) == full
+    budget = len(full.encode()) - 3000
+    short = render_readme(catalog, budget=budget)
+    assert len(short.encode()) <= budget
+    limit = int(re.search(r"each section below\s+lists at most (\d+)", short)[1])
+    listed = set(re.findall(r"^- \S+?-\[(.+?)\]\(", short, flags=re.M))
+    for name, body in sections(short).items():
+        bullets = [b for b in body.splitlines() if b.startswith("- ")]
+        assert all(LINE.match(b) for b in bullets), name
+    from zoo.registry import by_paper
+
+    implemented = [catalog.paper(pid) for pid in by_paper() if pid in catalog]
+    assert implemented and all(md_text(p.title) in listed for p in implemented)
+    notes = re.findall(r"^\*(\d+) more of this section's (\d+) papers: \[the complete list on the "
+                       r"website\]\((https://\S+/categories/\S+/)\)\.\*$", short, flags=re.M)
+    assert notes and all(int(total) - int(hidden) == limit for hidden, total, _ in notes)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
+from .catalog.keywords import KeywordFile
 from .catalog.models import Paper, Taxonomy, Venues
 
-SCHEMAS = {"paper": Paper, "taxonomy": Taxonomy, "venues": Venues}
+SCHEMAS = {"paper": Paper, "taxonomy": Taxonomy, "venues": Venues, "keywords": KeywordFile}
 
 
 def schema_texts() -> dict[str, str]:

@@ -51,6 +51,14 @@ HOSTILE_ENTRY = {
     "links": {"paper": "https://example.org/hostile?a=1&b=<2>"},
     "code": [{"url": "https://example.org/code", "label": "<script>alert('label')</script>"}],
     "note": "</textarea><script>alert('note')</script>",
+    "award": "<script>alert('award')</script>",
+    "resources": [
+        {"url": "https://example.org/slides", "kind": "slides"},
+        {"url": "https://example.org/v2", "kind": "other-version",
+         "label": "<script>alert('resource')</script>"},
+    ],
+    "review": "classified by keyword '<script>alert(\"review\")</script>'",
+    "sources": [{"list": "owner/awesome-list", "commit": "0123456789ab", "line": 42}],
     "added": "2030-01-01",
 }
 HOSTILE_SUBCATEGORY_ZH = '<img src=y onerror=alert("taxonomy")>'

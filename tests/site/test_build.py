@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import shutil
@@ -174,6 +176,31 @@ def test_hostile_strings_are_escaped_everywhere(hostile_site: tuple[Catalog, Pat
     assert problems == []
     records = json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]
     assert next(r for r in records if r["id"] == HOSTILE_ID)["title"] == HOSTILE_TITLE
+
+
+def test_paper_page_shows_resources_award_review_and_provenance(
+    hostile_site: tuple[Catalog, Path],
+) -> None:
+    catalog, site = hostile_site
+    page = (site / "papers" / f"{HOSTILE_ID}.html").read_text(encoding="utf-8")
+    more = page.split('id="resources"')[1].split("</ul>")[0]
+    assert '<a href="https://example.org/slides">Slides</a>' in more  # no label: the kind's name
+    assert "aladin-badge--other-version" in more and "&lt;script&gt;alert(&#39;resource" in more
+    # Non-code links never reach the Code list.
+    code = page.split('id="code"')[1].split("</ul>")[0]
+    assert "example.org/slides" not in code and "example.org/v2" not in code
+    assert 'aladin-badge--award" title="&lt;script&gt;' in page
+    review = page.split("aladin-review")[1].split("</div>")[0]
+    assert "Needs review" in review and "classified by keyword" in review
+    provenance = page.split('id="sources"')[1].split("</p>")[0]
+    assert ('href="https://github.com/owner/awesome-list/blob/0123456789ab/README.md#L42"'
+            in provenance)
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(to_csv(catalog)))}
+    assert rows[HOSTILE_ID]["resources"] == (
+        "slides https://example.org/slides; other-version https://example.org/v2")
+    assert rows[HOSTILE_ID]["sources"] == "owner/awesome-list@0123456789ab:42"
+    entry = next(e for e in to_bibtex(catalog).split("\n@") if HOSTILE_ID in e)
+    assert "note          = {<script>alert('award')</script>}" in entry
 
 
 def test_failed_build_leaves_the_previous_site_untouched(

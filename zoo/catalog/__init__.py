@@ -12,12 +12,22 @@ from pathlib import Path
 
 from .catalog import Catalog, reading_order
 from .loader import collect, load_dir
-from .models import CodeRepo, Links, Paper, Placement, Taxonomy, Venue, Venues
+from .models import (
+    CodeRepo,
+    Links,
+    Paper,
+    Placement,
+    Resource,
+    Source,
+    Taxonomy,
+    Venue,
+    Venues,
+)
 from .problems import CatalogError, Problem
 
 __all__ = [
-    "Catalog", "CatalogError", "CodeRepo", "Links", "Paper", "Placement", "Problem", "Taxonomy",
-    "Venue", "Venues", "collect", "data_dir", "load", "reading_order",
+    "Catalog", "CatalogError", "CodeRepo", "Links", "Paper", "Placement", "Problem", "Resource",
+    "Source", "Taxonomy", "Venue", "Venues", "collect", "data_dir", "load", "reading_order",
 ]
 
 _PACKAGE = Path(__file__).resolve().parent.parent

@@ -24,6 +24,8 @@ _PATTERN_HINTS = {
     "id": "must be lowercase 'year-venue-name', e.g. 2019-cvpr-filter-pruning-geometric-median",
     "arxiv": "not a well-formed arXiv id (expected e.g. 1811.00250, without 'arXiv:' or version)",
     "openreview": "not a well-formed OpenReview id (expected e.g. BJxh2j0qYm)",
+    "list": "must be a GitHub repository written 'owner/repo', e.g. he-y/Awesome-Pruning",
+    "commit": "must be a commit hash: 7 to 40 lowercase hexadecimal digits",
 }
 _SLUG_HINT = "must be lowercase words joined by '-', e.g. mixed-precision"
 
@@ -236,6 +238,10 @@ def collect(root: Path) -> tuple[Catalog | None, list[Problem]]:
             taxonomy, venues, _display(root / "taxonomy.yaml", root),
             _display(root / "venues.yaml", root),
         )
+    if taxonomy:
+        from .keywords import FILE_NAME, read_keywords  # imports this module: import late
+
+        problems += read_keywords(root, taxonomy, _display(root / FILE_NAME, root))[1]
     checker = Checker(taxonomy, venues)
     entries: list[tuple[Paper, Document, str]] = []
     for path in paper_files(root):

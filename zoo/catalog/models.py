@@ -79,6 +79,58 @@ class CodeRepo(Model):
     )
 
 
+ResourceKind = Literal[
+    "project", "slides", "video", "poster", "talk", "discussion", "blog", "other-version",
+    "supplement", "dataset", "other",
+]
+# What a reader is shown for each kind when the entry gives no label.
+RESOURCE_NAMES: dict[str, str] = {
+    "project": "Project page", "slides": "Slides", "video": "Video", "poster": "Poster",
+    "talk": "Talk", "discussion": "Discussion", "blog": "Blog post",
+    "other-version": "Other version", "supplement": "Supplementary material",
+    "dataset": "Dataset", "other": "Link",
+}
+
+
+class Resource(Model):
+    """A link about the paper that is neither the paper nor its code: a project page, slides, a
+    talk, a discussion thread, another version of the paper."""
+
+    url: HttpUrl
+    kind: ResourceKind = Field(
+        description="What the link is: project, slides, video, poster, talk, discussion, blog, "
+        "other-version (e.g. the journal version), supplement, dataset or other."
+    )
+    label: Text | None = Field(
+        None,
+        description="Link text when the kind alone does not say it, e.g. '2018 TPAMI version'.",
+    )
+
+    @property
+    def name(self) -> str:
+        """The link text to show: the label, else the kind's name."""
+        return self.label or RESOURCE_NAMES[self.kind]
+
+
+class Source(Model):
+    """Where an imported entry was read: one line of an awesome list at a frozen commit."""
+
+    list: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")] = Field(
+        description="The list's GitHub repository, 'owner/repo'."
+    )
+    commit: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{7,40}$")] = Field(
+        description="The list's commit the line was read at (hexadecimal)."
+    )
+    line: Annotated[int, Field(ge=1)] = Field(
+        description="Line number in the list's README (1-based)."
+    )
+
+    @property
+    def url(self) -> str:
+        """The line on GitHub, at the commit it was read at."""
+        return f"https://github.com/{self.list}/blob/{self.commit}/README.md#L{self.line}"
+
+
 class Placement(Model):
     """A (category, subcategory) position in the taxonomy."""
 
@@ -103,6 +155,10 @@ class Paper(Model):
     presentation: Literal["oral", "spotlight"] | None = Field(
         None, description="Set only when verified."
     )
+    award: Text | None = Field(
+        None, description="A prize the venue gave the paper, e.g. 'Best Paper' or "
+        "'Best Paper Honorable Mention'."
+    )
     category: Slug = Field(description="A category id from catalog/taxonomy.yaml.")
     subcategory: Slug | None = Field(None, description="Required when the category has any.")
     also_in: list[Placement] = Field(
@@ -115,10 +171,23 @@ class Paper(Model):
     code: list[CodeRepo] = Field(
         default_factory=list, description="Repositories: url, label, official (true/false)."
     )
+    resources: list[Resource] = Field(
+        default_factory=list,
+        description="Other links (not the paper, not code): url, kind (project, slides, video, "
+        "poster, talk, discussion, blog, other-version, supplement, dataset, other), label.",
+    )
     tags: list[Slug] = Field(
         default_factory=list, description="Lowercase keywords, e.g. segmentation."
     )
     note: Text | None = Field(None, description="Editorial note, e.g. where sources disagree.")
+    review: Text | None = Field(
+        None, description="Why a maintainer should check the entry, e.g. \"classified by "
+        "keyword 'quantiz'\"; remove it once checked.",
+    )
+    sources: list[Source] = Field(
+        default_factory=list,
+        description="Provenance of an imported entry: list ('owner/repo'), commit and line.",
+    )
     added: dt.date = Field(description="Date the entry joined the catalog (YYYY-MM-DD).")
 
     @property

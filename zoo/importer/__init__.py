@@ -1,22 +1,22 @@
-"""``aladin import``: awesome-list Markdown → catalog entries.
+"""``aladin import``: awesome-list Markdown → catalog entries, one outcome per line.
 
 >>> from zoo.importer import import_markdown, load_mapping   # doctest: +SKIP
 >>> report = import_markdown(Path("list.md"), Path("catalog"), dry_run=True)  # doctest: +SKIP
 >>> print(report.summary())                                    # doctest: +SKIP
 
-The list forms read are described in :mod:`zoo.importer.markdown`, how headings become categories
-(and the mapping file, including ``default_subcategory`` for flat sections such as the seed's
-``## 剪枝``) in :mod:`zoo.importer.mapping`, and the order of decisions per line in
-:mod:`zoo.importer.run`.
+The list formats read are the parsers of :mod:`zoo.importer.formats` (one module each); how
+headings become categories (and the mapping file) is in :mod:`zoo.importer.mapping`, the order of
+decisions per line in :mod:`zoo.importer.run`, and when two lines are one paper in
+:mod:`zoo.catalog.identity`.
 """
 
 from __future__ import annotations
 
 from .mapping import ImportMapping, MappingError, Position, load_mapping, parse_position
-from .report import ImportReport, LineProblem
+from .report import ImportReport, Outcome
 from .run import ImporterError, import_markdown
 
 __all__ = [
-    "ImportMapping", "ImportReport", "ImporterError", "LineProblem", "MappingError", "Position",
+    "ImportMapping", "ImportReport", "ImporterError", "MappingError", "Outcome", "Position",
     "import_markdown", "load_mapping", "parse_position",
 ]

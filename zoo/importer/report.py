@@ -1,143 +1,96 @@
-"""What an import did, line by line: the CLI prints :meth:`ImportReport.summary`."""
+"""What an import did, line by line: exactly one outcome for every line that carries a link or
+looks like an entry. The CLI prints :meth:`ImportReport.summary` or :meth:`ImportReport.as_json`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-# Kinds of LineProblem: each means the line's paper (or its extra section) was not imported.
-UNPARSED = "cannot parse"
-UNKNOWN_VENUE = "unknown venue"
-NEEDS_SUBCATEGORY = "needs a subcategory"
-UNPLACED = "no category"
-INVALID = "invalid entry"
+CREATED, MERGED, DUPLICATE = "created", "merged", "duplicate"
+CONFLICT, REJECTED, NOT_A_PAPER = "conflict", "rejected", "not-a-paper"
+OUTCOMES = (CREATED, MERGED, DUPLICATE, CONFLICT, REJECTED, NOT_A_PAPER)
+_HEADINGS = {CREATED: "Created", MERGED: "Merged into an entry",
+             DUPLICATE: "Already in the catalog",
+             CONFLICT: "Conflicts (fix the list or the catalog, then import again)",
+             REJECTED: "Rejected (each says how to fix it)", NOT_A_PAPER: "Not a paper"}
 
 
-@dataclass(frozen=True, order=True)
-class LineProblem:
+@dataclass
+class Outcome:
     line: int
-    kind: str
-    message: str
-    source: str = field(compare=False)
+    outcome: str
+    id: str | None = None
+    reason: str = ""
+    title: str | None = None  # the paper's title as the line gives it, when it was read
 
-    def __str__(self) -> str:
-        return f"{self.source}:{self.line}: {self.kind}: {self.message}"
-
-
-@dataclass(frozen=True)
-class Created:
-    id: str
-    line: int
-    path: str  # where the entry was (or, in a dry run, would be) written
-
-
-@dataclass(frozen=True)
-class Merged:
-    """A later line naming a paper already taken from an earlier line of the same file."""
-
-    id: str
-    line: int
-    first_line: int
-    changes: tuple[str, ...]  # e.g. "also in architecture/nas", "code https://…"
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A line whose paper the catalog already holds."""
-
-    id: str
-    line: int
-
-
-@dataclass(frozen=True)
-class Defaulted:
-    """An entry placed in the configured default subcategory of a section without one."""
-
-    id: str
-    line: int
-    category: str
-    subcategory: str
-
-
-@dataclass(frozen=True)
-class Unmapped:
-    """A heading (or a table Type value) that names no taxonomy position but holds papers."""
-
-    kind: str  # "heading" or "type"
-    text: str
-    line: int  # of the heading; of the first row for a type value
-    paper_lines: tuple[int, ...]
-    placed: bool  # True: the papers went to an enclosing section's position instead
+    def as_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "outcome": self.outcome, "id": self.id, "reason": self.reason,
+                "title": self.title}
 
 
 @dataclass
 class ImportReport:
     source: str
     dry_run: bool = False
-    created: list[Created] = field(default_factory=list)
-    merged: list[Merged] = field(default_factory=list)
-    skipped: list[Skipped] = field(default_factory=list)
-    defaulted: list[Defaulted] = field(default_factory=list)
-    problems: list[LineProblem] = field(default_factory=list)
-    unmapped: list[Unmapped] = field(default_factory=list)
+    lines: dict[int, Outcome] = field(default_factory=dict)
+
+    titles: dict[int, str] = field(default_factory=dict, repr=False)  # line -> title read
+
+    def record(self, line: int, outcome: str, entry_id: str | None = None,
+               reason: str = "") -> Outcome:
+        """Give ``line`` its outcome; a line has exactly one (a second one is a bug)."""
+        if line in self.lines:
+            raise AssertionError(f"line {line} already has outcome {self.lines[line].outcome}")
+        self.lines[line] = found = Outcome(line, outcome, entry_id, reason, self.titles.get(line))
+        return found
+
+    def of(self, outcome: str) -> list[Outcome]:
+        return [o for _, o in sorted(self.lines.items()) if o.outcome == outcome]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(OUTCOMES, 0)
+        for outcome in self.lines.values():
+            counts[outcome.outcome] += 1
+        return counts
+
+    @property
+    def entries(self) -> int:
+        """Lines read as entries: every line with an outcome other than not-a-paper."""
+        return sum(1 for o in self.lines.values() if o.outcome != NOT_A_PAPER)
 
     @property
     def created_ids(self) -> list[str]:
-        return [c.id for c in self.created]
-
-    def of_kind(self, kind: str) -> list[LineProblem]:
-        return sorted(p for p in self.problems if p.kind == kind)
-
-    @property
-    def unparsed(self) -> list[LineProblem]:
-        return self.of_kind(UNPARSED)
-
-    @property
-    def unknown_venues(self) -> list[LineProblem]:
-        return self.of_kind(UNKNOWN_VENUE)
-
-    @property
-    def needs_subcategory(self) -> list[LineProblem]:
-        return self.of_kind(NEEDS_SUBCATEGORY)
+        return [o.id for o in self.of(CREATED) if o.id]
 
     @property
     def failed(self) -> bool:
-        """True when some line was not imported for a reason other than being a known paper."""
-        return bool(self.problems)
+        """Exit 1: something rejected or in conflict, or the list yielded no entry at all."""
+        counts = self.counts
+        return bool(counts[REJECTED] or counts[CONFLICT] or not self.entries)
 
-    def problem(self, line: int, kind: str, message: str) -> None:
-        self.problems.append(LineProblem(line, kind, message, self.source))
+    def as_json(self) -> dict[str, Any]:
+        return {"source": self.source, "dry_run": self.dry_run, "entries": self.entries,
+                "counts": self.counts,
+                "lines": [o.as_dict() for _, o in sorted(self.lines.items())]}
 
     def summary(self) -> str:
-        """Every outcome as ``file:line: …`` in line order, then one line of totals."""
-        at = self.source
-        verb = "would create" if self.dry_run else "created"
-        rows: list[tuple[int, str]] = [(c.line, f"{at}:{c.line}: {verb} {c.path}")
-                                       for c in self.created]
-        rows += [(m.line, f"{at}:{m.line}: merged into {m.id} (first listed on line "
-                  f"{m.first_line})" + (f": {'; '.join(m.changes)}" if m.changes else ""))
-                 for m in self.merged]
-        rows += [(s.line, f"{at}:{s.line}: skipped: already in the catalog as {s.id}")
-                 for s in self.skipped]
-        rows += [(d.line, f"{at}:{d.line}: {d.id}: subcategory '{d.subcategory}' is the "
-                  f"configured default for '{d.category}' (the list gives none); review it")
-                 for d in self.defaulted]
-        rows += [(u.line, f"{at}:{u.line}: unmapped {u.kind} '{u.text}' holding "
-                  f"{_count(len(u.paper_lines), 'paper line')}: "
-                  + ("placed in the enclosing section" if u.placed else "not imported")
-                  + "; map it in a --mapping file") for u in self.unmapped]
-        rows += [(p.line, str(p)) for p in self.problems]
-        rows.sort(key=lambda row: row[0])
-        totals = [
-            f"{len(self.created)} {'to create' if self.dry_run else 'created'}",
-            f"{len(self.merged)} merged",
-            f"{len(self.skipped)} already in the catalog",
-        ]
-        if self.defaulted:
-            totals.append(f"{len(self.defaulted)} given a default subcategory")
-        totals.append(_count(len(self.problems), "line") + " not imported")
+        """The outcomes grouped (created, merged, …), each ``file:line: …``, then the totals."""
+        at, out = self.source, []
+        for outcome in OUTCOMES:
+            group = self.of(outcome)
+            if not group:
+                continue
+            out.append(f"{_HEADINGS[outcome]} ({len(group)}):")
+            for o in group:
+                detail = ": ".join(x for x in (o.id or "", o.reason) if x)
+                out.append(f"  {at}:{o.line}: {outcome}" + (f": {detail}" if detail else ""))
+        counts = self.counts
+        totals = ", ".join(f"{counts[o]} {o}" for o in OUTCOMES)
         tail = " (dry run: nothing written)" if self.dry_run else ""
-        return "\n".join([*(text for _, text in rows), f"{at}: " + ", ".join(totals) + tail])
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'s' * (n != 1)}"
+        if not self.entries:
+            out.append(f"{at}: no line was read as an entry: is this an awesome list of papers? "
+                       "Supported formats are listed in CONTRIBUTING.md")
+        out.append(f"{at}: {self.entries} lines read as entries: {totals}{tail}")
+        return "\n".join(out)

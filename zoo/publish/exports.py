@@ -64,6 +64,8 @@ def bibtex_entry(paper: Paper, catalog: Catalog) -> str:
         if paper.links.arxiv:
             fields += [("eprint", paper.links.arxiv), ("archiveprefix", "arXiv")]
     fields.append(("year", str(paper.year)))
+    if paper.award:
+        fields.append(("note", bibtex_escape(paper.award)))
     if url := paper.links.best:
         # Braces and backslashes would end or escape the field: percent-encode them.
         fields.append(("url", url.translate({ord("{"): "%7B", ord("}"): "%7D", ord("\\"): "%5C"})))
@@ -78,6 +80,8 @@ def to_bibtex(catalog: Catalog) -> str:
 CSV_COLUMNS = (
     "id", "title", "authors", "year", "month", "venue", "workshop", "presentation", "category",
     "subcategory", "also_in", "paper", "arxiv", "openreview", "pdf", "code", "tags", "added",
+    # Added with the import of awesome lists; appended so existing column positions hold.
+    "award", "resources", "review", "sources",
 )
 
 
@@ -88,20 +92,24 @@ def _cell(value: Any) -> str:
 
 
 def to_csv(catalog: Catalog) -> str:
-    """One row per paper; lists are joined with '; ' (authors, code URLs, tags)."""
+    """One row per paper; lists are joined with '; ' (authors, code URLs, tags, ``kind url`` of
+    resources, ``owner/repo@commit:line`` of sources)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for p in sorted(catalog, key=lambda p: p.id):
         row = {
             **p.model_dump(include={"id", "title", "year", "month", "venue", "workshop",
-                                    "presentation", "category", "subcategory", "added"}),
+                                    "presentation", "category", "subcategory", "added",
+                                    "award", "review"}),
             **p.links.model_dump(),
             "authors": "; ".join(p.authors),
             "also_in": "; ".join(f"{a.category}/{a.subcategory or ''}".rstrip("/")
                                  for a in p.also_in),
             "code": "; ".join(c.url for c in p.code),
             "tags": "; ".join(p.tags),
+            "resources": "; ".join(f"{r.kind} {r.url}" for r in p.resources),
+            "sources": "; ".join(f"{s.list}@{s.commit}:{s.line}" for s in p.sources),
         }
         writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
     return out.getvalue()

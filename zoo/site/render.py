@@ -134,8 +134,10 @@ class Renderer:
             venue=self.model.catalog.venue(paper.venue), label=self.model.catalog.label(paper),
         )
         bench_methods = [self.bench.for_method(m.name) for m in methods] if self.bench else []
+        resources = [r for r in paper.resources if is_http_url(r.url)]
         html = self.render(
             "paper.html", paper_uri(paper.id), links=paper_links(paper), related=related,
+            resources=resources,
             edit_url=self.model.repo_link("edit", self.model.entry_path(paper)),
             bench=self.bench, bench_methods=bench_methods, bench_page=BENCH_PAGE, **context,
         )
@@ -144,6 +146,7 @@ class Renderer:
         search_html = self.render("paper_search.html", paper_uri(paper.id), **context)
         # No table of contents: the page is short, and at 10,000 papers every byte counts.
         anchors = ["links", "bibtex"] + (["code"] if paper.code else [])
+        anchors += (["resources"] if resources else []) + (["sources"] if paper.sources else [])
         anchors += ["authors"] if paper.authors else []
         anchors += (["zoo"] if methods else []) + (["related"] if related else [])
         anchors += ["benchmarks"] if bench_methods else []

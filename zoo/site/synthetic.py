@@ -39,6 +39,7 @@ _TAGS = ("segmentation", "detection", "theory", "transformer", "hardware")
 def synthetic_papers(count: int, taxonomy: dict, venues: dict, seed: int = 0) -> list[Paper]:
     """``count`` valid, distinct fake papers placed across the given taxonomy and venues."""
     rng = random.Random(seed)
+    extra = random.Random(seed + 1)  # its own stream: the fields above stay as they always were
     places = [
         (c["id"], s["id"]) for c in taxonomy["categories"] for s in c.get("subcategories") or []
     ] + [(c["id"], None) for c in taxonomy["categories"] if not c.get("subcategories")]
@@ -81,8 +82,25 @@ def synthetic_papers(count: int, taxonomy: dict, venues: dict, seed: int = 0) ->
             ),
             tags=sorted(set(rng.sample(_TAGS, rng.randint(1, 2)))) if rng.random() < 0.2 else [],
             added=dt.date(2026, 1, 1) + dt.timedelta(days=rng.randint(0, 300)),
+            **_imported_fields(extra, i),
         ))
     return papers
+
+
+def _imported_fields(rng: random.Random, i: int) -> dict:
+    """Provenance for most papers, as after importing awesome lists; some need review, a few
+    have an award or a project page."""
+    fields: dict = {}
+    if rng.random() < 0.8:
+        fields["sources"] = [{"list": "example/awesome-synthetic", "commit": "0123456789ab",
+                              "line": i + 1}]
+        if rng.random() < 0.3:
+            fields["review"] = f"classified by keyword '{rng.choice(_NOUNS).lower()}'"
+    if rng.random() < 0.02:
+        fields["award"] = "Best Paper"
+    if rng.random() < 0.1:
+        fields["resources"] = [{"url": f"https://example.org/project/{i}", "kind": "project"}]
+    return fields
 
 
 def write_catalog(dest: Path, papers: Iterable[Paper], tables_from: Path) -> Path:

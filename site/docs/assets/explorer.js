@@ -47,8 +47,10 @@
     root.querySelector("thead tr").append(th);
   }
   const headers = [...root.querySelectorAll("th[data-sort]")];
+  const FLAGS = ["oral", "code", "zoo", "review"]; // checkboxes: keep rows where the flag is set
   const DEFAULTS = {
     q: "", cat: "", sub: "", from: "", to: "", venue: "", oral: false, code: false, zoo: false,
+    review: false,
     sort: "", dir: "", page: 1,
   };
   let state = { ...DEFAULTS };
@@ -97,7 +99,7 @@
     next.from = isYear(params.get("from") || "") ? params.get("from") : "";
     next.to = isYear(params.get("to") || "") ? params.get("to") : "";
     next.venue = venues.has(params.get("venue")) ? params.get("venue") : "";
-    for (const flag of ["oral", "code", "zoo"]) next[flag] = params.get(flag) === "1";
+    for (const flag of FLAGS) next[flag] = params.get(flag) === "1";
     next.sort = params.get("sort") in SORTS ? params.get("sort") : "";
     next.dir = ["asc", "desc"].includes(params.get("dir")) && next.sort ? params.get("dir") : "";
     next.page = Math.max(1, parseInt(params.get("page"), 10) || 1);
@@ -123,7 +125,7 @@
     field("from").value = state.from;
     field("to").value = state.to;
     field("venue").value = state.venue;
-    for (const flag of ["oral", "code", "zoo"]) field(flag).checked = state[flag];
+    for (const flag of FLAGS) field(flag).checked = state[flag];
   }
 
   function stateFromForm() {
@@ -137,7 +139,7 @@
     state.from = isYear(field("from").value) ? field("from").value : "";
     state.to = isYear(field("to").value) ? field("to").value : "";
     state.venue = field("venue").value;
-    for (const flag of ["oral", "code", "zoo"]) state[flag] = field(flag).checked;
+    for (const flag of FLAGS) state[flag] = field(flag).checked;
     state.page = 1;
   }
 
@@ -159,12 +161,13 @@
         oral: p.presentation === "oral",
         code: p.code.length > 0,
         zoo: zoo.has(p.id),
+        review: Boolean(p.review),
         repo,
         stars: repo ? repo[0] : 0, // no data sorts as no stars
         categoryOrder: (categories.get(p.category) || { order: 99 }).order,
         titleKey: p.title.toLowerCase(),
         text: [p.title, ...p.authors, p.venue, venue ? venue.name : "", p.id, p.label,
-          ...p.tags, ...names].join("\n").toLowerCase(),
+          p.award || "", ...p.tags, ...names].join("\n").toLowerCase(),
       };
     });
     // Reading order (newest year first, then title): the default and every sort's tie-break.
@@ -211,6 +214,7 @@
       if (state.oral && !r.oral) return false;
       if (state.code && !r.code) return false;
       if (state.zoo && !r.zoo) return false;
+      if (state.review && !r.review) return false;
       if (state.cat && !r.places.some(([c, s]) => c === state.cat && (!state.sub || s === state.sub))) {
         return false;
       }
@@ -242,9 +246,11 @@
     link.href = paperUrl(p.id);
     link.textContent = p.title;
     title.append(link);
+    if (p.award) badge(title, p.award, "award");
     if (r.oral) badge(title, "oral", "oral");
     if (r.code) badge(title, "code", "code");
     if (r.zoo) badge(title, "zoo", "zoo");
+    if (r.review) badge(title, "needs review", "review");
     if (p.authors.length) {
       const authors = document.createElement("div");
       authors.className = "aladin-authors";
@@ -303,8 +309,14 @@
 
   // --- events ---------------------------------------------------------------------------------
 
-  form.addEventListener("input", () => { stateFromForm(); update(); });
-  form.addEventListener("change", () => { stateFromForm(); update(); });
+  // A select or checkbox fires both "input" and "change" for one user action: draw once.
+  function onForm() {
+    const before = JSON.stringify(state);
+    stateFromForm();
+    if (JSON.stringify(state) !== before) update();
+  }
+  form.addEventListener("input", onForm);
+  form.addEventListener("change", onForm);
   field("reset").addEventListener("click", () => {
     state = { ...DEFAULTS };
     stateToForm();
