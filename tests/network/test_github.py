@@ -11,7 +11,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from zoo.catalog import load
-from zoo.importer.markdown import parse_bullet
+from zoo.importer.formats import labelled
+from zoo.importer.markdown import scan
 from zoo.network.enrichment import (
     EnrichmentError,
     RepoInfo,
@@ -39,6 +40,16 @@ TODAY = dt.date(2026, 11, 26)
 def test_repo_slugs(url: str, slug: tuple[str, str] | None) -> None:
     assert repo_slug(url) == slug
 
+
+
+def _read(line: str) -> labelled.Listing:
+    """The importer's reading of one generated README line."""
+    (entry,) = scan(line)
+    return labelled.parse(entry.line)
+
+
+def _code(listing: labelled.Listing) -> list[tuple[str, str]]:
+    return [(link.label, link.url) for link in listing.links if link.kind == "code"]
 
 def test_fetch_repo_reads_the_api_answer_and_sends_the_token(
         server: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -134,14 +145,14 @@ def test_readme_lines_show_stars_and_stay_importable(repo: Path) -> None:
     repos = {url: RepoInfo("he-y/x", 1234, dt.date(2021, 4, 30), False, "MIT", TODAY)}
     line = paper_line(fpgm, catalog, (), repos)
     assert line.endswith(f"[[Code]({url})] · ★1.2k (last push 2021-04)")
-    listing = parse_bullet(1, line[2:])
-    assert listing.code == (("Code", url),) and listing.title == fpgm.title
+    listing = _read(line)
+    assert _code(listing) == [("Code", url)] and listing.title == fpgm.title
     two = next(p for p in catalog if len(p.code) > 1)
     repos = {c.url: RepoInfo("a/b", 50 + i, None, i == 1, None, TODAY)
              for i, c in enumerate(two.code)}
     line = paper_line(two, catalog, (), repos)
     assert f" · {two.code[0].label} ★50 · {two.code[1].label} ★51 (archived)" in line
-    assert parse_bullet(1, line[2:]).code == tuple((c.label, c.url) for c in two.code)
+    assert _code(_read(line)) == [(c.label, c.url) for c in two.code]
     # render_readme picks the data file up from the catalog directory.
     path = enrichment_path(repo / "catalog")
     path.parent.mkdir()
