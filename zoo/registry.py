@@ -72,16 +72,27 @@ class MethodRecord:
 
 
 _ZOO_EXTRA = frozenset({"torch", "sklearn", "scipy", "torch_pruning"})
+_LLM_EXTRA = frozenset({"transformers", "tokenizers", "safetensors"})
 
 
 def import_zoo_module(module: str, what: str) -> Any:
-    """Import a torch-dependent module; without the ``zoo`` extra, say which install fixes it."""
+    """Import a torch-dependent module; without the ``zoo`` (or ``llm``) extra, say which install
+    fixes it."""
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.split(".")[0] in _ZOO_EXTRA:
-            raise MissingExtraError(f"{what} needs PyTorch: pip install 'aladin-zoo[zoo]'") from exc
+        missing_extra_error(exc, what)
         raise
+
+
+def missing_extra_error(exc: ModuleNotFoundError, what: str) -> None:
+    """Raise :class:`MissingExtraError` naming the extra when ``exc`` is a missing extra's
+    package (``zoo``: PyTorch and friends; ``llm``: transformers, tokenizers, safetensors)."""
+    top = (exc.name or "").split(".")[0]
+    if top in _ZOO_EXTRA:
+        raise MissingExtraError(f"{what} needs PyTorch: pip install 'aladin-zoo[zoo]'") from exc
+    if top in _LLM_EXTRA:
+        raise MissingExtraError(f"{what} needs {top}: pip install 'aladin-zoo[llm]'") from exc
 
 
 def _literal(node: ast.expr, where: str) -> Any:
