@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import math
 import statistics
 import tempfile
 import time
@@ -43,6 +42,11 @@ from zoo.pruning.llm_pruner import recover
 __all__ = ["distillation_rows", "main", "pruning_rows", "structured_rows"]
 
 THREADS = 1
+
+
+def _add(rows: list[dict[str, Any]], row: dict[str, Any]) -> None:
+    rows.append(row)
+    print(row, flush=True)  # progress: a long run shows its rows as they come
 
 
 def _count(model: torch.nn.Module) -> int:
@@ -113,18 +117,18 @@ def pruning_rows(lm: TrainedLM, *, calibration: int = 64, eval_windows: int | No
             if method == "magnitude":
                 from zoo.pruning.masks import make_permanent
                 make_permanent(pruned)
-            rows.append({"section": "sparsity", "method": method, "setting": f"50 % {structure}",
+            _add(rows, {"section": "sparsity", "method": method, "setting": f"50 % {structure}",
                          "perplexity": ppl(pruned), "seconds": seconds,
                          "file_bytes": _file_bytes(pruned, folder, f"{method}-{structure[:2]}")})
         for peer in ("sparsegpt", "wanda") if peers else ():
             try:
                 pruned, seconds = _timed(lambda p=peer, s=structure: _llmcompressor(lm, calib, p,
                                                                                     s))
-                rows.append({"section": "sparsity", "method": f"llmcompressor-{peer}",
+                _add(rows, {"section": "sparsity", "method": f"llmcompressor-{peer}",
                              "setting": f"50 % {structure}", "perplexity": ppl(pruned),
                              "seconds": seconds})
             except Exception as exc:  # a peer that fails is reported, not fatal
-                rows.append({"section": "sparsity", "method": f"llmcompressor-{peer}",
+                _add(rows, {"section": "sparsity", "method": f"llmcompressor-{peer}",
                              "setting": f"50 % {structure}", "status": "failed",
                              "error": f"{type(exc).__name__}: {exc}"[:300]})
     for row in rows:
@@ -174,7 +178,7 @@ def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
         forward_ms = 1e3 * latency(pruned, batch, warmup=2, repeats=10, threads=THREADS)
         params = _count(pruned)
         reduction = 1 - params / rows[0]["params"]
-        rows.append({"section": "structured", "method": "llm-pruner",
+        _add(rows, {"section": "structured", "method": "llm-pruner",
                      "setting": f"{fraction:.0%} of parameters (ratio {ratio:.3f} per block)",
                      "perplexity_before_recovery": before, "perplexity": ppl(pruned),
                      "params": params, "param_reduction": reduction, "seconds": seconds,
@@ -214,7 +218,7 @@ def distillation_rows(lm: TrainedLM, *, steps: int = 100, pretrain_steps: int = 
         student = copy.deepcopy(base)
         _, seconds = _timed(lambda s=student, r=run: r(s))
         student.eval()
-        rows.append({"section": "distillation", "method": name,
+        _add(rows, {"section": "distillation", "method": name,
                      "setting": f"+{steps} steps of 8 × 64 tokens", "perplexity": ppl(student),
                      "params": _count(student), "seconds": seconds})
     return rows
@@ -270,6 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default="sparsity,structured,distillation")
     parser.add_argument("--eval-windows", type=int, default=None)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--recovery-steps", type=int, default=100)
+    parser.add_argument("--distill-steps", type=int, default=100)
+    parser.add_argument("--pretrain-steps", type=int, default=150)
     args = parser.parse_args(argv)
     lm = prepare_lm(args.recipe, args.folder)
     parts = args.parts.split(",")
@@ -279,18 +286,17 @@ def main(argv: list[str] | None = None) -> int:
     if "sparsity" in parts:
         rows += pruning_rows(lm, eval_windows=args.eval_windows, peers=not args.no_peers)
     if "structured" in parts:
-        rows += structured_rows(lm, eval_windows=args.eval_windows)
+        rows += structured_rows(lm, eval_windows=args.eval_windows,
+                                recovery_steps=args.recovery_steps)
     if "distillation" in parts:
-        rows += distillation_rows(lm, eval_windows=args.eval_windows)
+        rows += distillation_rows(lm, eval_windows=args.eval_windows, steps=args.distill_steps,
+                                  pretrain_steps=args.pretrain_steps)
     result = {"recipe": args.recipe, "threads": THREADS, "torch": torch.__version__,
               "seconds": round(time.perf_counter() - started, 1), "rows": rows,
               "targets": targets(rows),
               "note": "timings on a shared 2-core machine with other jobs running: noisy"}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, default=float))
-    for row in rows:
-        print({k: (round(v, 4) if isinstance(v, float) and math.isfinite(v) else v)
-               for k, v in row.items()})
     for target in result["targets"]:
         print(("MET    " if target["met"] else "MISSED ") + target["target"],
               {k: round(v, 4) for k, v in target.items() if isinstance(v, float)})
