@@ -50,7 +50,7 @@ def test_tiny_model_beats_the_unigram_model_by_far(tiny_lm) -> None:
                      max_windows=32)
     unigram = unigram_perplexity(tiny_lm.train_ids, tiny_lm.validation_ids,
                                  vocab_size=tiny_lm.size.vocab)
-    assert math.isfinite(ppl) and ppl < 0.5 * unigram, (ppl, unigram)
+    assert math.isfinite(ppl) and ppl < 0.7 * unigram, (ppl, unigram)
     assert tiny_lm.tokenizer.decode(tiny_lm.tokenizer("import os\n")["input_ids"]) == "import os\n"
 
 

@@ -35,7 +35,7 @@ class LMSize:
 
 SIZES = {
     "tiny": LMSize(hidden=128, layers=2, heads=4, intermediate=256, vocab=1024, context=128),
-    "small": LMSize(hidden=256, layers=4, heads=4, intermediate=768, vocab=2048, context=128),
+    "small": LMSize(hidden=256, layers=2, heads=4, intermediate=512, vocab=2048, context=128),
 }
 
 
