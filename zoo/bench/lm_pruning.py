@@ -151,7 +151,7 @@ def _ratio_for(lm: TrainedLM, removed: float, skip_first: int, skip_last: int) -
 
 
 def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
-                    calibration: int = 16, recovery_steps: int = 100,
+                    calibration: int = 16, recovery_steps: int = 100, recovery_lr: float = 1e-3,
                     eval_windows: int | None = None) -> list[dict[str, Any]]:
     """LLM-Pruner at ``removed`` fractions of the parameters, before/after recovery, latencies."""
     val = lm.validation_ids
@@ -173,7 +173,8 @@ def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
             skip_last=0))
         before = ppl(pruned)
         _, recovery_seconds = _timed(lambda p=pruned: recover(p, train,
-                                                                    steps=recovery_steps))
+                                                               steps=recovery_steps,
+                                                               lr=recovery_lr))
         pruned.eval()
         forward_ms = 1e3 * latency(pruned, batch, warmup=2, repeats=10, threads=THREADS)
         params = _count(pruned)
@@ -183,6 +184,7 @@ def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
                      "perplexity_before_recovery": before, "perplexity": ppl(pruned),
                      "params": params, "param_reduction": reduction, "seconds": seconds,
                      "recovery_seconds": recovery_seconds, "recovery_steps": recovery_steps,
+                     "recovery_lr": recovery_lr,
                      "forward_ms": forward_ms, "generate_ms": _generate_ms(pruned, prompt),
                      "forward_time_reduction": 1 - forward_ms / dense_ms})
     return rows
@@ -247,7 +249,7 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "relative": rel, "met": abs(rel) <= 0.02 or rel < 0})
     dense = _find(rows, "dense", "fp32")
     pruner = next((r for r in rows if r["method"] == "llm-pruner" and r["setting"].startswith(
-        "20 %")), None)
+        "20%")), None)
     if pruner and dense:
         dense_s = next(r for r in rows if r["method"] == "dense" and r["section"] == "structured")
         out.append({"target": "llm-pruner 20 %: forward time reduction ≥ 0.8 × parameter "
@@ -274,7 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default="sparsity,structured,distillation")
     parser.add_argument("--eval-windows", type=int, default=None)
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--calibration", type=int, default=64, help="calibration windows")
     parser.add_argument("--recovery-steps", type=int, default=100)
+    parser.add_argument("--recovery-lr", type=float, default=1e-3)
     parser.add_argument("--distill-steps", type=int, default=100)
     parser.add_argument("--pretrain-steps", type=int, default=150)
     args = parser.parse_args(argv)
@@ -284,10 +288,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = [r for r in previous["rows"] if r["section"] not in parts]
     started = time.perf_counter()
     if "sparsity" in parts:
-        rows += pruning_rows(lm, eval_windows=args.eval_windows, peers=not args.no_peers)
+        rows += pruning_rows(lm, calibration=args.calibration, eval_windows=args.eval_windows,
+                             peers=not args.no_peers)
     if "structured" in parts:
         rows += structured_rows(lm, eval_windows=args.eval_windows,
-                                recovery_steps=args.recovery_steps)
+                                recovery_steps=args.recovery_steps,
+                                recovery_lr=args.recovery_lr)
     if "distillation" in parts:
         rows += distillation_rows(lm, eval_windows=args.eval_windows, steps=args.distill_steps,
                                   pretrain_steps=args.pretrain_steps)
