@@ -44,7 +44,7 @@ from ..registry import register
 from .groupwise import rtn_weight
 from .lm_weights import GroupQuant, checked_copy, record
 
-__all__ = ["awq", "llama_scaling_groups", "search_scale"]
+__all__ = ["awq", "llama_scaling_groups", "scaled_groups", "search_scale"]
 
 
 def llama_scaling_groups(block: nn.Module) -> list[tuple[nn.Module, list[str]]]:
@@ -62,6 +62,15 @@ def llama_scaling_groups(block: nn.Module) -> list[tuple[nn.Module, list[str]]]:
     if mlp is not None and hasattr(mlp, "up_proj"):
         groups.append((mlp.up_proj, ["mlp.down_proj"]))
     return groups
+
+
+def scaled_groups(
+    block: nn.Module, linears: dict[str, tuple[nn.Linear, LinearStats]]
+) -> list[tuple[nn.Module, list[tuple[nn.Linear, LinearStats]]]]:
+    """The :func:`llama_scaling_groups` of ``block`` whose Linears all were calibrated, with
+    their ``(layer, stats)``."""
+    return [(op, [linears[n] for n in members]) for op, members in llama_scaling_groups(block)
+            if all(n in linears for n in members)]
 
 
 def _output_error(delta: torch.Tensor, xtx: torch.Tensor) -> float:
@@ -117,10 +126,7 @@ def awq(
     @torch.no_grad()
     def process(_index: int, block: nn.Module,
                 linears: dict[str, tuple[nn.Linear, LinearStats]]) -> None:
-        for op, members in llama_scaling_groups(block):
-            present = [linears[n] for n in members if n in linears]
-            if len(present) != len(members):
-                continue
+        for op, present in scaled_groups(block, linears):
             stats = present[0][1]
             s = search_scale([layer.weight.float() for layer, _ in present], stats, bits=bits,
                              group_size=group_size, grid=grid)

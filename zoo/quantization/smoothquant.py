@@ -38,7 +38,7 @@ from torch import nn
 
 from ..language.calibration import LinearStats, calibration_batches, layer_by_layer
 from ..registry import register
-from .awq import _fold, llama_scaling_groups
+from .awq import _fold, scaled_groups
 from .w8a8 import w8a8_layers
 
 __all__ = ["smooth", "smoothquant"]
@@ -56,10 +56,7 @@ def smooth(model: nn.Module, data: Any, *, alpha: float = 0.5) -> nn.Module:
 
     def process(_index: int, block: nn.Module,
                 linears: dict[str, tuple[nn.Linear, LinearStats]]) -> None:
-        for op, members in llama_scaling_groups(block):
-            present = [linears[n] for n in members if n in linears]
-            if len(present) != len(members):
-                continue
+        for op, present in scaled_groups(block, linears):
             act = present[0][1].abs_max.clamp_min(1e-5)
             weight = torch.stack([layer.weight.abs().amax(dim=0) for layer, _ in present])
             s = (act.pow(alpha) / weight.amax(dim=0).clamp_min(1e-5).pow(1 - alpha)).clamp_min(1e-5)
