@@ -39,7 +39,9 @@ def test_registry_lists_the_three_methods_with_their_papers() -> None:
 
 def test_gptq_layer_beats_rtn_on_its_own_objective() -> None:
     torch.manual_seed(0)
-    x = torch.randn(512, 128) * torch.linspace(0.1, 3, 128)  # uneven channels, like activations
+    # correlated input channels of uneven size, like activations: what GPTQ's updates exploit
+    mixed = torch.randn(512, 32) @ torch.randn(32, 128) + 0.1 * torch.randn(512, 128)
+    x = mixed * torch.linspace(0.1, 3, 128)
     w = torch.randn(64, 128)
     h = 2 * x.T @ x / len(x)
     error = lambda q: float(((x @ (q - w).T) ** 2).mean())  # noqa: E731
