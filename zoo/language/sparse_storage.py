@@ -14,7 +14,8 @@ embeddings) are written once. :func:`load_sparse` rebuilds the dense state dict.
 PyTorch has no CPU kernel that gains from 50 % unstructured or 2:4 sparsity (``torch.sparse``
 CSR matmuls pay for their indices, not measured here at these sizes; ``to_sparse_semi_structured``
 — the 2:4 kernels — needs a CUDA GPU), so the pruned model runs the dense kernels. The file
-shrinks; a structured method (LLM-Pruner, :mod:`zoo.pruning.llm_pruner`) is what makes the CPU forward faster.
+shrinks; a structured method (LLM-Pruner, :mod:`zoo.pruning.llm_pruner`) is what makes the CPU
+forward faster.
 
 >>> import torch, tempfile, os
 >>> w = torch.tensor([[1.0, 0.0, 0.0, 2.0], [0.0, 3.0, 4.0, 0.0]])
