@@ -82,10 +82,12 @@ class MethodRecord:
 
 
 _ZOO_EXTRA = frozenset({"torch", "sklearn", "scipy", "torch_pruning"})
+_LLM_EXTRA = frozenset({"transformers", "tokenizers", "safetensors"})
+_GIT = "git+https://github.com/aladin-zoo/Aladin-Light-Weight-Model-Zoo"
 # The README's Install section, in one line: PyTorch's CPU build first (PyPI's torch is the CUDA
 # build), then the package from git until its first PyPI release.
 INSTALL_ZOO = ("pip install torch --index-url https://download.pytorch.org/whl/cpu && pip install "
-               '"aladin-zoo[zoo] @ git+https://github.com/aladin-zoo/Aladin-Light-Weight-Model-Zoo"')
+               f'"aladin-zoo[zoo] @ {_GIT}"')
 
 
 def missing_extra(what: str) -> MissingExtraError:
@@ -94,7 +96,8 @@ def missing_extra(what: str) -> MissingExtraError:
 
 
 def import_zoo_module(module: str, what: str) -> Any:
-    """Import a torch-dependent module; without the ``zoo`` extra, say which install fixes it.
+    """Import a torch-dependent module; without the ``zoo`` (or ``llm``) extra, say which install
+    fixes it.
 
     Each implementation family (``zoo.pruning``, ``zoo.quantization``, ...) calls this for
     ``torch`` first, so ``import zoo.pruning.fpgm`` without PyTorch fails with the same advice.
@@ -102,8 +105,7 @@ def import_zoo_module(module: str, what: str) -> Any:
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name and exc.name.split(".")[0] in _ZOO_EXTRA:
-            raise missing_extra(what) from exc
+        missing_extra_error(exc, what)
         raise
     except MissingExtraError as exc:  # a family's own guard: name what the caller asked for
         raise missing_extra(what) from exc
@@ -112,6 +114,17 @@ def import_zoo_module(module: str, what: str) -> Any:
 def load(name: str) -> Any:
     """The implementation of method ``name`` itself, ready to call: ``zoo.get(name).obj``."""
     return get(name).obj
+
+
+def missing_extra_error(exc: ModuleNotFoundError, what: str) -> None:
+    """Raise :class:`MissingExtraError` naming the extra when ``exc`` is a missing extra's
+    package (``zoo``: PyTorch and friends; ``llm``: transformers, tokenizers, safetensors)."""
+    top = (exc.name or "").split(".")[0]
+    if top in _ZOO_EXTRA:
+        raise missing_extra(what) from exc
+    if top in _LLM_EXTRA:
+        raise MissingExtraError(f"{what} needs {top} (the llm extra): pip install "
+                                f'"aladin-zoo[zoo,llm] @ {_GIT}"') from exc
 
 
 def _literal(node: ast.expr, where: str) -> Any:

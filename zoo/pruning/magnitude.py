@@ -49,7 +49,8 @@ from torch.nn.utils import prune as torch_prune
 from ..registry import register
 from ..training import fine_tune
 from .importance import LossFn
-from .masks import mask_targets
+from .masks import apply_masks, mask_targets
+from .patterns import check_pattern, nm_mask
 
 __all__ = ["magnitude"]
 
@@ -71,16 +72,27 @@ def magnitude(
     loss_fn: LossFn | None = None,
     scope: Literal["layer", "global"] = "global",
     iterations: int = 1,
+    mask_structure: str = "unstructured",
     retrain_epochs: int = 1,
     inplace: bool = False,
 ) -> nn.Module:
     """Mask ``pruning_ratio`` of the conv/Linear weights by magnitude, over ``iterations`` rounds.
 
     Returns the model with ``torch.nn.utils.prune`` masks; ``example_inputs`` is unused.
+    ``mask_structure="n:m"`` (e.g. ``"2:4"`` with ``pruning_ratio=0.5``) keeps the ``n`` largest
+    of every ``m`` consecutive input weights of each row instead, in one round — the baseline the
+    language-model methods (:mod:`.wanda`, :mod:`.sparsegpt`) are measured against.
     """
     if scope not in ("layer", "global") or iterations < 1:
         raise ValueError(f"need scope 'layer'/'global' and iterations >= 1: {scope}, {iterations}")
     model, sites = mask_targets(model, ignored_layers, pruning_ratio=pruning_ratio, inplace=inplace)
+    if mask_structure != "unstructured":  # checked before any mask is attached
+        names = {id(module): name for name, module in model.named_modules()}
+        widths = {names[id(mod)]: mod.weight[0].numel() for mod, _ in sites}
+        n, m = check_pattern(mask_structure, pruning_ratio, widths)  # type: ignore[misc]
+        apply_masks(sites, [nm_mask(mod.weight.detach().abs().flatten(1), n, m)
+                            .view_as(mod.weight) for mod, _ in sites])
+        return model
     # torch's pruning amounts apply to the weights still alive, so n equal rounds compound to r
     per_round = 1.0 - (1.0 - pruning_ratio) ** (1.0 / iterations)
     for round_ in range(iterations):

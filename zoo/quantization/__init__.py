@@ -11,6 +11,11 @@ Methods (registry name → module, catalog id):
   ``2019-iclr-relaxed-quantization-discretized-neural``
 * ``haq`` → :mod:`.haq`, ``2019-cvpr-haq``
 * ``int8-ptq`` → :mod:`.int8_ptq`, ``2018-cvpr-quantization-training-neural-networks``
+* ``gptq`` → :mod:`.gptq`, ``2023-iclr-gptq``; ``awq`` → :mod:`.awq`, ``2024-mlsys-awq``;
+  ``smoothquant`` → :mod:`.smoothquant`, ``2023-icml-smoothquant`` — post-training methods for
+  decoder-only language models, ``(model, data, **options)``, beside the RTN baseline
+  (:mod:`.lm_weights`, :mod:`.groupwise`), packed storage (:mod:`.packing`) and the int8 kernel
+  (:mod:`.w8a8`). Import them from their modules (not re-exported here).
 
 Each quantisation-aware method returns a *copy* of the user's model with its ``nn.Linear`` /
 ``nn.Conv2d`` layers swapped for quantised ones (first and last layer left in float unless

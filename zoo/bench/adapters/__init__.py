@@ -105,9 +105,15 @@ class Adapter:
 
 ADAPTERS: dict[str, Adapter] = {}
 
-# Registered methods that have no meaningful benchmark row, and why (none at the moment: every
-# method either transforms a trained CNN or is run in its own setting).
-NOT_APPLICABLE: dict[str, str] = {}
+# Registered methods that have no meaningful benchmark row on the CNNs, and why.
+_LM_ROWS = ("language-model method: measured on the trained small Llama by the language-model "
+            "rows (zoo/bench/lm_pruning.py, benchmarks/results/lm-pruning.json)")
+_LM_QUANT_ROWS = ("language-model method: measured on the trained small Llama beside RTN and "
+                  "llmcompressor (zoo/bench/language.py, benchmarks/results/language.json)")
+NOT_APPLICABLE: dict[str, str] = {
+    **{name: _LM_ROWS for name in ("sparsegpt", "wanda", "llm-pruner", "minillm")},
+    **{name: _LM_QUANT_ROWS for name in ("gptq", "awq", "smoothquant")},
+}
 
 
 def adapter(name: str, **fields: Any) -> Callable[[ApplyFn], ApplyFn]:
