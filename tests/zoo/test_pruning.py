@@ -282,7 +282,7 @@ def test_snip_sensitivities_in_eval_mode_or_train_mode_on_one_batch(few_batches,
         x, y = few_batches[0]
         F.cross_entropy(probe(x), y).backward()
         probe_sites = [m for m in probe.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
-        scores = [(m.weight * m.weight.grad).abs() for m in probe_sites]
+        scores = [(m.weight * m.weight.grad).detach().abs() for m in probe_sites]
         total = sum(float(s.sum()) for s in scores)
         return [s / total for s in scores]
 

@@ -218,9 +218,8 @@ def tock(
     max_batches: int | None = None,
 ) -> None:
     """Train the whole network and the gates on the task loss + ``sparsity``·‖φ‖₁ (train mode)."""
-    batches = _limited(data, max_batches)
-    train(model, batches, epochs=epochs, lr=lr, loss_fn=loss_fn or F.cross_entropy,
-          regularizer=lambda _: sparsity * gates.l1(),
+    train(model, _FirstBatches(data, max_batches), epochs=epochs, lr=lr,
+          loss_fn=loss_fn or F.cross_entropy, regularizer=lambda _: sparsity * gates.l1(),
           parameters=[*model.parameters(), *gates.parameters()], seed=None)
 
 
@@ -257,16 +256,14 @@ def tick(
     return {root: total.abs() for root, total in sums.items()}
 
 
-def _limited(data: Iterable[Any], max_batches: int | None) -> Iterable[Any]:
-    """``data`` re-iterable, cut to its first ``max_batches`` batches each time."""
-    if max_batches is None:
-        return data
+class _FirstBatches:
+    """``data`` cut to its first ``count`` batches (all with ``None``), each time it is iterated."""
 
-    class First:
-        def __iter__(self) -> Iterator[Any]:
-            return islice(data, max_batches)
+    def __init__(self, data: Iterable[Any], count: int | None) -> None:
+        self.data, self.count = data, count
 
-    return First()
+    def __iter__(self) -> Iterator[Any]:
+        return islice(self.data, self.count)
 
 
 @register(
