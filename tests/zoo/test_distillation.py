@@ -119,6 +119,26 @@ def test_hint_stage_trains_the_regressor_and_the_guided_layers_only():
     distiller.close()
 
 
+def test_every_module_a_method_creates_follows_a_float64_student(digits):
+    """Issue 14 item 11: the FitNets regressor (built by ``HintLoss.between`` and one built
+    apart, in float32) follows the student's dtype, and both FitNets stages train a float64
+    student. No GPU here: the device half of the rule is the same code path, untested."""
+    x = digits.x_train[:64].double()
+    y = digits.y_train[:64]
+    data = [(x[i : i + 16], y[i : i + 16]) for i in range(0, 64, 16)]
+    torch.manual_seed(0)
+    student, teacher = digits_cnn(width=4).double(), digits_cnn(width=8).double()
+    built = HintLoss.between(student, teacher, "features.1", "features.3", x[:1])
+    assert built.regressor.weight.dtype == torch.float64
+    apart = HintLoss("features.1", "features.1", nn.Conv2d(8, 16, 1))  # float32, the default
+    distill(student, teacher, data, apart, epochs=1)
+    assert apart.regressor.weight.dtype == torch.float64
+    history = fitnets(student, teacher, data, student_layer="features.1",
+                      teacher_layer="features.1", example_inputs=x[:1], hint_epochs=1, epochs=1)
+    assert all(math.isfinite(loss) for loss in history.losses)
+    assert all(p.dtype == torch.float64 for p in student.parameters())
+
+
 # --- Attention transfer ---------------------------------------------------------------------
 
 

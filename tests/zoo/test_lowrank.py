@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import warnings
 from itertools import pairwise
+from unittest import mock
 
 import pytest
 import torch
@@ -10,7 +12,9 @@ from torch import nn
 
 import zoo
 from zoo.lowrank import (
+    DEFAULT_ENERGY,
     Factorized,
+    RankWarning,
     cp_als,
     cp_conv,
     decompose,
@@ -22,6 +26,7 @@ from zoo.lowrank import (
     vbmf_rank,
 )
 from zoo.lowrank.cp import cp_reconstruct
+from zoo.lowrank.gram import gram_svd, singular_values
 from zoo.lowrank.tucker import reconstruct
 from zoo.metrics import count_flops, count_parameters
 from zoo.nets import digits_cnn, resnet20
@@ -220,10 +225,55 @@ def test_network_output_error_falls_as_rank_rises(trained, digits):
     assert errors[-1] < 1e-3 * float(torch.linalg.vector_norm(reference))
 
 
-def test_vbmf_default_runs_on_a_network(trained):
-    small = decompose(trained, ignored_layers=["classifier"])
+def test_vbmf_rule_runs_on_a_network(trained):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RankWarning)  # VBMF cuts this small net's layers hard
+        small = decompose(trained, vbmf=True, ignored_layers=["classifier"])
     ranks = [m.ranks for m in small.modules() if isinstance(m, Factorized)]
     assert ranks and count_parameters(small) < count_parameters(trained)
+
+
+def test_default_rank_rule_is_energy_and_gutting_rules_warn():
+    """Issue 14 item 15: with no rule, ``decompose`` keeps 90 % of each layer's energy (not
+    VBMF), and any rule that removes more than 90 % of a layer's or the model's parameters
+    says so with a RankWarning naming the layer."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(),
+                          nn.Linear(64, 10))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RankWarning)
+        default = decompose(model)
+    energy = decompose(model, energy=DEFAULT_ENERGY)
+    assert [m.ranks for m in default.modules() if isinstance(m, Factorized)] == [
+        m.ranks for m in energy.modules() if isinstance(m, Factorized)]
+    assert count_parameters(default) > 0.5 * count_parameters(model)
+    with pytest.warns(RankWarning) as caught:
+        vbmf = decompose(model, vbmf=True)  # a random init is pure noise to VBMF: rank 1
+    assert count_parameters(vbmf) < 0.1 * count_parameters(model)
+    messages = [str(w.message) for w in caught]
+    assert any("layer '0'" in m for m in messages), messages
+    assert any("the model" in m for m in messages), messages
+    with pytest.raises(ValueError, match="not both"):
+        decompose(model, energy=0.9, vbmf=True)
+
+
+def test_gram_route_matches_the_full_svd():
+    """Issue 14 item 15: singular values and leading vectors from the smaller Gram matrix
+    equal the full SVD's, for wide and tall matrices, and Tucker-2 uses them (no full SVD)."""
+    generator = torch.Generator().manual_seed(0)
+    for shape in ((12, 90), (90, 12)):
+        m = torch.randn(*shape, generator=generator, dtype=torch.float64)
+        u, s, _ = torch.linalg.svd(m, full_matrices=False)
+        s_gram, u_gram = gram_svd(m)
+        torch.testing.assert_close(s_gram, s)
+        torch.testing.assert_close(singular_values(m), s)
+        for k in range(5):  # singular vectors agree up to sign
+            assert abs(float(u[:, k] @ u_gram[:, k])) == pytest.approx(1.0, abs=1e-9)
+    kernel = torch.randn(16, 8, 3, 3, generator=generator)
+    with mock.patch.object(torch.linalg, "svd", wraps=torch.linalg.svd) as full_svd:
+        core, u_out, u_in = tucker2(kernel, (16, 8))
+    assert full_svd.call_count == 0
+    torch.testing.assert_close(reconstruct(core, u_out, u_in).float(), kernel, atol=1e-5, rtol=0)
 
 
 @pytest.mark.slow

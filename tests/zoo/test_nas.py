@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from zoo.data import load_digits
 from zoo.nas.darts import (
     DerivedNetwork,
     Genotype,
@@ -15,7 +16,7 @@ from zoo.nas.darts import (
     search_loaders,
 )
 from zoo.nas.operations import OPS, PRIMITIVES
-from zoo.nas.pdarts import limit_skips, pdarts_search, shrink_candidates
+from zoo.nas.pdarts import Stage, limit_skips, pdarts_search, shrink_candidates
 from zoo.nas.proxylessnas import ChoiceBlock, ProxylessSuperNet, latency_table, proxyless_search
 from zoo.training import evaluate, train
 
@@ -180,3 +181,35 @@ def test_latency_weight_buys_a_faster_architecture(digits):
         latencies[weight] = result.table_latency
         assert result.network(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
     assert latencies[2.0] < latencies[0.0], latencies
+
+
+def _colour_digits(classes: int, size: int = 12) -> tuple[list, list]:
+    """Digits 0..classes-1 resized to ``size``×``size`` and tinted into three channels: a
+    train and a validation list of batches (issue 14 item 10's 3-channel, other-class input)."""
+    split = load_digits(seed=0, size=size)
+    keep = split.y_train < classes
+    x = split.x_train[keep] * torch.tensor([1.0, 0.6, 0.3]).view(1, 3, 1, 1)
+    y = split.y_train[keep]
+    batches = [(x[i : i + 8], y[i : i + 8]) for i in range(0, 40, 8)]
+    return batches[:3], batches[3:]
+
+
+@pytest.mark.slow
+def test_nas_entry_points_take_the_users_channels_classes_and_data():
+    train_data, valid_data = _colour_digits(classes=4)
+    x = train_data[0][0][:2]
+    assert x.shape == (2, 3, 12, 12)
+    darts = darts_search(train_data, valid_data, layers=2, nodes=2, epochs=1, warmup_epochs=0,
+                         in_channels=3, num_classes=4)
+    assert darts.network(x).shape == (2, 4)
+    stages = (Stage(1, len(PRIMITIVES), 0.0, 1), Stage(2, 3, 0.1, 1))
+    pdarts = pdarts_search(train_data, valid_data, stages=stages, nodes=2, warmup_epochs=0,
+                           in_channels=3, num_classes=4)
+    assert pdarts.stages[-1].network(x).shape == (2, 4)
+    for genotype in (darts.genotype, pdarts.genotype):
+        derived = DerivedNetwork(genotype, channels=4, layers=2, in_channels=3, num_classes=4)
+        assert derived(x).shape == (2, 4)
+    proxyless = proxyless_search(train_data, valid_data, epochs=1, warmup_epochs=0,
+                                 in_channels=3, num_classes=4, image_size=12)
+    assert proxyless.network.eval()(x).shape == (2, 4)
+    assert len(proxyless.table) == sum(len(b.candidates) for b in proxyless.supernet.blocks)

@@ -32,11 +32,12 @@ from zoo.pruning.dependency import (
     remove_channels,
 )
 from zoo.pruning.fpgm import FPGMImportance
-from zoo.pruning.gate_decorator import Gates, tick
-from zoo.pruning.importance import gradient_passes
+from zoo.pruning.gate_decorator import Gates, tick, tock
+from zoo.pruning.importance import gradient_passes, root_size
 from zoo.pruning.l1_norm import L1NormImportance
 from zoo.pruning.masks import apply_masks, make_permanent, prunable_weights, sparsity
 from zoo.pruning.pruner import channel_pruner, plan
+from zoo.pruning.snip import connection_sensitivity
 from zoo.pruning.taylor import TaylorImportance
 from zoo.training import fine_tune, seed_everything, train
 
@@ -210,22 +211,91 @@ def test_taylor_scores_rank_channels_like_their_true_loss_change(trained_cnn, fe
     assert spearman(scores["weight"], oracle) >= 0.6  # measured 0.82
 
 
-def test_gate_decorator_gates_fold_exactly_and_tick_sparsifies(few_batches) -> None:
+def test_gate_decorator_moves_gamma_into_the_gate_tock_sparsifies_tick_freezes_convs(
+    few_batches,
+) -> None:
+    """Issue 14 item 13: φ starts at γ (γ → 1, β → β/γ), the L1 penalty acts in the Tock (the
+    whole net trains), the Tick freezes the convolutions only and adds no penalty, and folding
+    the gates back leaves the function unchanged."""
     model = randomize_batchnorm(user_net())
     x = few_batches[0][0]
     plain = model(x)
+    gammas = {m: m.weight.detach().clone() for m in model.modules()
+              if isinstance(m, nn.BatchNorm2d)}
     pruner = channel_pruner(model, X, lambda group: None, pruning_ratio=0.5, global_ranking=True)
     gates = Gates(pruner)
-    assert torch.allclose(model(x), plain)  # φ = 1: the decorated model is the same function
-    scores = tick(model, gates, few_batches, None, epochs=3, sparsity=0.05, lr=0.05)
-    assert set(scores) == set(gates.phis)
-    assert all(scores[root].shape == phi.shape for root, phi in gates.phis.items())
-    gate_values = torch.cat(gates.parameters()).detach()
-    assert float(gate_values.abs().mean()) < 0.9  # the L1 penalty pushed the gates down
+    assert torch.allclose(model(x), plain, atol=1e-5)  # the decorated model: same function
+    for site in gates.sites:
+        bn = site.member.module
+        if isinstance(bn, nn.BatchNorm2d):
+            assert torch.equal(site.phi.detach(), gammas[bn][site.member.idxs])
+            assert bool((bn.weight == 1).all()) and not bn.weight.requires_grad
+    before = float(torch.cat(gates.parameters()).detach().abs().mean())
+    tock(model, gates, few_batches, None, epochs=2, sparsity=0.05, lr=0.05)
+    after_tock = float(torch.cat(gates.parameters()).detach().abs().mean())
+    assert after_tock < 0.8 * before  # the L1 penalty pushed the gates down
+    convs = [(p, p.detach().clone()) for m in model.modules() if isinstance(m, nn.Conv2d)
+             for p in m.parameters()]
+    linear = model.head[2].weight.detach().clone()
+    scores = tick(model, gates, few_batches, None, epochs=1, lr=0.05)
+    assert all(torch.equal(p, saved) for p, saved in convs)
+    assert not torch.equal(model.head[2].weight, linear)  # the official Tick trains the rest
+    assert set(scores) == set(gates.groups)
+    assert all(scores[root].shape == (root_size(group),)
+               for root, (group, _) in gates.groups.items())
+    model.eval()
     gated = model(x)
-    assert not torch.allclose(gated, plain, atol=1e-3)
     gates.fold_and_remove()
     assert torch.allclose(model(x), gated, atol=1e-5)  # folded into BN / conv, hooks gone
+    assert all(m.weight.requires_grad for m in gammas)
+
+
+def test_gate_decorator_max_batches_works_through_prune(few_batches) -> None:
+    """Issue 14 item 13: ``max_batches``, advertised by ``zoo.prune``, limits every epoch."""
+    seen = []
+
+    class Counted:
+        def __iter__(self):
+            for batch in few_batches:
+                seen.append(1)
+                yield batch
+
+    model = randomize_batchnorm(user_net())
+    small = zoo.prune(model, X, method="gate-decorator", pruning_ratio=0.5, data=Counted(),
+                      max_batches=1, tock_epochs=2, tick_epochs=1)
+    assert count_parameters(small) < count_parameters(model)
+    assert len(seen) == 3  # two Tock epochs and one Tick epoch, one batch each
+
+def test_snip_sensitivities_in_eval_mode_or_train_mode_on_one_batch(few_batches,
+                                                                     fresh_cnn) -> None:
+    """Issue 14 item 12: SNIP scores |w · ∂L/∂w| on one batch, by default in eval mode (the
+    official code's ``is_train: False``), with ``train_mode=True`` in train mode (BatchNorm on the
+    batch's statistics); either way the running statistics and the model's mode stay as they
+    were, and the two modes differ."""
+    model = fresh_cnn(1)
+    model.eval()
+    sites = [(m, "weight") for m in model.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+    buffers = {n: b.clone() for n, b in model.named_buffers()}
+
+    def by_hand(train_mode: bool) -> list[torch.Tensor]:
+        probe = copy.deepcopy(model).train(train_mode)
+        x, y = few_batches[0]
+        F.cross_entropy(probe(x), y).backward()
+        probe_sites = [m for m in probe.modules() if isinstance(m, nn.Conv2d | nn.Linear)]
+        scores = [(m.weight * m.weight.grad).detach().abs() for m in probe_sites]
+        total = sum(float(s.sum()) for s in scores)
+        return [s / total for s in scores]
+
+    def same(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
+        return all(torch.allclose(x, y, atol=1e-7) for x, y in zip(a, b, strict=True))
+
+    default = connection_sensitivity(model, sites, few_batches)
+    trained = connection_sensitivity(model, sites, few_batches, train_mode=True)
+    assert same(default, by_hand(False))
+    assert same(trained, by_hand(True))
+    assert not same(default, trained)
+    assert not model.training
+    assert all(torch.equal(b, buffers[n]) for n, b in model.named_buffers())
 
 
 def test_snip_at_initialisation_trains_as_well_as_dense_and_beats_random(

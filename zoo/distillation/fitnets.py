@@ -13,7 +13,8 @@ knowledge distillation:
 
 The regressor is convolutional: for a guided map of ``N_g×N_g`` and a hint of ``N_h×N_h`` its
 kernel is ``(N_g − N_h + 1)²`` (a ``1×1`` conv when sizes agree), mapping the student's channels
-to the teacher's, which needs far fewer weights than a fully connected regressor.
+to the teacher's, which needs far fewer weights than a fully connected regressor. It is created
+on the student's device and in its dtype (a float64 student trains as is: asserted).
 
 Measured here (``tests/zoo/test_distillation.py``; digits, seed 0; teacher
 ``digits_cnn(width=16)``, 24 058 parameters, 0.994 test accuracy; student ``digits_cnn(width=6)``,
@@ -50,7 +51,7 @@ from ..metrics import Batches
 from ..registry import register
 from ..training import History
 from .hinton import HintonLoss
-from .trainer import DistillationLoss, FeatureRecorder, Outputs, distill
+from .trainer import DistillationLoss, FeatureRecorder, Outputs, distill, placement
 
 __all__ = ["HintLoss", "fitnets", "hint_loss"]
 
@@ -83,11 +84,13 @@ class HintLoss(DistillationLoss):
         teacher_layer: str,
         example_inputs: torch.Tensor,
     ) -> HintLoss:
-        """A hint loss with the paper's regressor, sized by a forward pass on ``example_inputs``."""
+        """A hint loss with the paper's regressor, sized by a forward pass on ``example_inputs``,
+        created on the student's device and in its dtype."""
         guided, hint = (
             _output_shape(model, layer, example_inputs)
             for model, layer in ((student, student_layer), (teacher, teacher_layer))
         )
+        factory = placement(student)
         if len(guided) == 4 and len(hint) == 4:
             kernel = (guided[2] - hint[2] + 1, guided[3] - hint[3] + 1)
             if min(kernel) < 1:
@@ -95,10 +98,10 @@ class HintLoss(DistillationLoss):
                     f"guided map {guided[2:]} is smaller than the hint {hint[2:]}; pick an earlier "
                     "student layer or a later teacher layer"
                 )
-            regressor: nn.Module = nn.Conv2d(guided[1], hint[1], kernel)
+            regressor: nn.Module = nn.Conv2d(guided[1], hint[1], kernel, **factory)
         else:  # vectors: a fully connected regressor
             regressor = nn.Sequential(
-                nn.Flatten(), nn.Linear(math.prod(guided[1:]), math.prod(hint[1:])),
+                nn.Flatten(), nn.Linear(math.prod(guided[1:]), math.prod(hint[1:]), **factory),
                 nn.Unflatten(1, tuple(hint[1:])),
             )
         return cls(student_layer, teacher_layer, regressor)

@@ -5,6 +5,8 @@ A :class:`Distiller` holds the student, the (frozen, always eval-mode) teacher a
 features the terms ask for, so the ordinary :func:`zoo.training.train` loop can train it with
 ``loss_fn=distiller.loss`` — :func:`distill` does exactly that. Only the student's parameters and
 the losses' own (e.g. the FitNets regressor) are optimised; the teacher never receives a gradient.
+The loss terms' own modules are moved to the student's device and dtype (:func:`placement`), so a
+float64 or CUDA student trains as it is.
 
 >>> import torch
 >>> from torch import nn
@@ -29,7 +31,16 @@ from torch import nn
 from ..metrics import Batches
 from ..training import History, train
 
-__all__ = ["DistillationLoss", "Distiller", "FeatureRecorder", "Outputs", "distill"]
+__all__ = ["DistillationLoss", "Distiller", "FeatureRecorder", "Outputs", "distill", "placement"]
+
+
+def placement(model: nn.Module) -> dict[str, torch.device | torch.dtype]:
+    """``{"device", "dtype"}`` of ``model``'s first floating parameter (CPU float32 if none): the
+    factory arguments for the modules a method creates beside it."""
+    for p in model.parameters():
+        if p.is_floating_point():
+            return {"device": p.device, "dtype": p.dtype}
+    return {"device": torch.device("cpu"), "dtype": torch.get_default_dtype()}
 
 
 class FeatureRecorder:
@@ -92,6 +103,7 @@ class Distiller(nn.Module):
         self.losses = nn.ModuleList([losses] if isinstance(losses, nn.Module) else losses)
         if not self.losses:
             raise ValueError("a Distiller needs at least one loss term")
+        self.losses.to(**placement(student))  # e.g. a regressor built apart from the student
         self._student_hooks = FeatureRecorder(
             student, (n for term in self.losses for n in term.student_layers)
         )
@@ -117,7 +129,8 @@ class Distiller(nn.Module):
 
     def loss(self, outputs: Outputs, targets: torch.Tensor) -> torch.Tensor:
         """The sum of the loss terms."""
-        return sum((term(outputs, targets) for term in self.losses), torch.zeros(()))
+        terms = [term(outputs, targets) for term in self.losses]
+        return sum(terms[1:], terms[0])
 
     def trainable_parameters(self) -> Iterator[nn.Parameter]:
         """The student's parameters and the loss terms' (never the teacher's)."""

@@ -1,4 +1,4 @@
-"""Tucker-2 decomposition of convolutions, ranks from VBMF.
+"""Tucker-2 decomposition of convolutions (the paper's ranks from VBMF; by default an energy share).
 
 Compression of Deep Convolutional Neural Networks for Fast and Low Power Mobile Applications.
 Yong-Deok Kim, Eunhyeok Park, Sungjoo Yoo, Taelim Choi, Lu Yang, Dongjun Shin. ICLR 2016.
@@ -24,8 +24,16 @@ the net keeps 9 960 parameters and 0.48 M FLOPs; accuracy drops to 0.10 and reco
 after 3 epochs of fine-tuning (asserted: ≥ 0.93). ``energy=0.9`` (10 666 parameters, 0.68 M FLOPs)
 keeps 0.986 without fine-tuning. VBMF, the paper's rule, judges this small, briefly trained net's
 flat spectra mostly noise and keeps ranks (1, 1), (3, 5), (11, 13): 3 618 parameters, 0.89 after
-fine-tuning — on such nets prefer an ``energy`` or ``rank_ratio`` rule. On planted low-rank +
-noise matrices VBMF finds the planted rank (asserted).
+fine-tuning — hence ``energy=0.9`` is now :func:`zoo.lowrank.decompose`'s default and VBMF is
+asked for with ``vbmf=True``. On planted low-rank + noise matrices VBMF finds the planted rank
+(asserted).
+
+Cost (``benchmarks/lowrank_factors.py``, one thread of a shared 2-core machine, noisy): for a
+512×512×3×3 kernel, one full float64 SVD of its 512×4608 unfolding took 12.2 s and the Gram
+eigendecomposition that replaces it 0.64 s (same leading-128 subspace to 4e-13;
+``torch.svd_lowrank`` at q = 138: 2.2 s). The ~14 full SVDs per convolution of the earlier code
+(HOSVD, five HOOI sweeps, two rank selections) would take ≈ 170 s; rank selection and Tucker-2
+of that kernel now take 13.8 s in all, mostly the HOOI contractions.
 
 >>> import torch
 >>> conv = nn.Conv2d(32, 64, 3, padding=1)
@@ -38,9 +46,14 @@ torch.Size([1, 64, 8, 8])
 Deviations from the paper:
 
 * The factors come from HOSVD refined by a few HOOI sweeps (alternating truncated SVDs), a
-  standard way to compute a Tucker-2 decomposition; the paper does not fix the algorithm.
-* Besides VBMF (the default in :func:`zoo.lowrank.decompose`), ranks may be a fixed fraction or an
-  energy share of each unfolding (:mod:`zoo.lowrank.ranks`).
+  standard way to compute a Tucker-2 decomposition; the paper does not fix the algorithm. Each
+  truncated SVD is the eigendecomposition of the smaller Gram matrix (:mod:`zoo.lowrank.gram`):
+  exact and deterministic, where ``torch.svd_lowrank`` would draw from the global random
+  generator and was slower at these ranks.
+* The default rank rule of :func:`zoo.lowrank.decompose` is an energy share (0.9) of each
+  unfolding, not VBMF (``vbmf=True``), which on small nets keeps too little; ranks may also be a
+  fixed fraction (:mod:`zoo.lowrank.ranks`). A warning says when a rule removes more than 90 %
+  of a layer's or the model's parameters.
 * Fine-tuning is left to the caller (e.g. ``zoo.training.fine_tune``).
 """
 
@@ -51,6 +64,7 @@ from torch import nn
 
 from ..registry import register
 from .factorized import Factorized
+from .gram import leading_left
 
 __all__ = ["reconstruct", "tucker2", "tucker2_conv", "unfold"]
 
@@ -58,10 +72,6 @@ __all__ = ["reconstruct", "tucker2", "tucker2_conv", "unfold"]
 def unfold(weight: torch.Tensor, mode: int) -> torch.Tensor:
     """Mode-``mode`` unfolding of a kernel: ``(size of that mode, product of the others)``."""
     return weight.movedim(mode, 0).reshape(weight.shape[mode], -1)
-
-
-def _leading(matrix: torch.Tensor, rank: int) -> torch.Tensor:
-    return torch.linalg.svd(matrix, full_matrices=False)[0][:, :rank]
 
 
 @torch.no_grad()
@@ -80,10 +90,10 @@ def tucker2(
     if not (1 <= r_out <= t and 1 <= r_in <= s):
         raise ValueError(f"ranks {ranks} must lie in [1, {t}] × [1, {s}] for kernel {weight.shape}")
     w = weight.detach().to(torch.float64)
-    u_out, u_in = _leading(unfold(w, 0), r_out), _leading(unfold(w, 1), r_in)  # HOSVD
+    u_out, u_in = leading_left(unfold(w, 0), r_out), leading_left(unfold(w, 1), r_in)  # HOSVD
     for _ in range(sweeps):  # HOOI: each factor is optimal given the other
-        u_out = _leading(unfold(torch.einsum("tshw,sr->trhw", w, u_in), 0), r_out)
-        u_in = _leading(unfold(torch.einsum("tshw,tr->rshw", w, u_out), 1), r_in)
+        u_out = leading_left(unfold(torch.einsum("tshw,sr->trhw", w, u_in), 0), r_out)
+        u_in = leading_left(unfold(torch.einsum("tshw,tr->rshw", w, u_out), 1), r_in)
     core = torch.einsum("tshw,to,si->oihw", w, u_out, u_in)
     return core, u_out, u_in
 
@@ -98,7 +108,7 @@ def reconstruct(core: torch.Tensor, u_out: torch.Tensor, u_in: torch.Tensor) -> 
     paper="2016-iclr-compression-deep-convolutional-neural",
     category="low-rank",
     subcategory=None,
-    summary="Tucker-2: a k×k Conv2d becomes 1×1 → k×k core → 1×1, ranks by VBMF",
+    summary="Tucker-2: a k×k Conv2d becomes 1×1 → k×k core → 1×1, ranks by energy (or VBMF)",
 )
 def tucker2_conv(conv: nn.Conv2d, ranks: tuple[int, int], *, sweeps: int = 5) -> Factorized:
     """``Conv2d(S, T, k)`` → ``1×1 (S→R_in)``, ``k×k (R_in→R_out)``, ``1×1 (R_out→T)``.

@@ -11,7 +11,9 @@ module                        paper (catalog id)                                
 :mod:`.operations` holds the candidate operations of the cell searches; ProxylessNAS searches
 a chain of MBConv blocks under a measured latency lookup table. A search returns a
 :class:`~zoo.nas.darts.Genotype`; :class:`~zoo.nas.darts.DerivedNetwork` builds the network it
-describes, to be trained with :func:`zoo.training.train`:
+describes, to be trained with :func:`zoo.training.train`. Every search takes the user's own
+training and validation batches and their ``in_channels`` and ``num_classes`` (defaults: the
+1-channel, 10-class digits); ProxylessNAS also their ``image_size`` for its latency table:
 
 >>> from zoo.nas import Genotype, DerivedNetwork
 >>> genotype = Genotype(normal=(("sep_conv_3x3", 0), ("skip_connect", 1)),

@@ -379,12 +379,20 @@ def darts_search(
     nodes: int = 3,
     epochs: int = 4,
     warmup_epochs: int = 1,
+    in_channels: int = 1,
+    num_classes: int = 10,
     seed: int = 0,
     **options: float,
 ) -> SearchResult:
-    """A seeded first-order DARTS search; ``options`` go to :func:`run_search` (``lr``, ...)."""
+    """A seeded first-order DARTS search; ``options`` go to :func:`run_search` (``lr``, ...).
+
+    ``train_data`` and ``valid_data`` are any iterables of ``(images, labels)`` batches (e.g. the
+    two halves :func:`search_loaders` makes); ``in_channels`` and ``num_classes`` describe them
+    (default: the 1-channel, 10-class digits).
+    """
     seed_everything(seed)
-    network = SearchNetwork(channels, layers, nodes)
+    network = SearchNetwork(channels, layers, nodes, in_channels=in_channels,
+                            num_classes=num_classes)
     return run_search(network, train_data, valid_data, epochs=epochs,
                       warmup_epochs=warmup_epochs, **options)  # type: ignore[arg-type]
 

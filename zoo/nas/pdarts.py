@@ -129,10 +129,15 @@ def pdarts_search(
     nodes: int = 3,
     warmup_epochs: int = 1,
     max_skips: int = 2,
+    in_channels: int = 1,
+    num_classes: int = 10,
     seed: int = 0,
     **options: float,
 ) -> PDartsResult:
-    """A seeded P-DARTS search; ``options`` go to :func:`zoo.nas.darts.run_search` (``lr``, ...)."""
+    """A seeded P-DARTS search; ``options`` go to :func:`zoo.nas.darts.run_search` (``lr``, ...).
+
+    Data and ``in_channels``/``num_classes`` as for :func:`zoo.nas.darts.darts_search`.
+    """
     stages = tuple(stages or default_stages())
     if stages[0].operations != len(PRIMITIVES):
         raise ValueError(f"the first stage searches all {len(PRIMITIVES)} operations")
@@ -143,7 +148,8 @@ def pdarts_search(
     for index, stage in enumerate(stages):
         if index:  # approximate the space for the deeper network
             candidates = shrink_candidates(network, stage.operations)  # type: ignore[arg-type]
-        network = SearchNetwork(channels, stage.layers, nodes, candidates=candidates)
+        network = SearchNetwork(channels, stage.layers, nodes, candidates=candidates,
+                                in_channels=in_channels, num_classes=num_classes)
         result.stages.append(
             run_search(network, train_data, valid_data, epochs=stage.epochs,
                        warmup_epochs=warmup_epochs, skip_dropout=stage.skip_dropout,

@@ -231,15 +231,22 @@ def proxyless_search(
     warmup_epochs: int = 1,
     lr: float = 5e-3,
     arch_lr: float = 5e-2,
+    in_channels: int = 1,
+    num_classes: int = 10,
+    image_size: int = 8,
+    blocks: Sequence[tuple[int, int, int]] = DIGITS_BLOCKS,
     seed: int = 0,
 ) -> ProxylessResult:
     """A seeded search minimising ``CE + latency_weight · E[LAT]`` (milliseconds).
 
-    ``table`` defaults to :func:`latency_table` measured now; pass one for repeatable searches.
+    ``train_data`` and ``valid_data`` are any iterables of ``(images, labels)`` batches of
+    ``in_channels × image_size × image_size`` images in ``num_classes`` classes (default: the
+    8×8 digits); ``blocks`` lists the chain's ``(in, out, stride)``. ``table`` defaults to
+    :func:`latency_table` measured now at ``image_size``; pass one for repeatable searches.
     """
     seed_everything(seed)
-    network = ProxylessSuperNet()
-    table = dict(table) if table is not None else latency_table(network)
+    network = ProxylessSuperNet(blocks, num_classes=num_classes, in_channels=in_channels)
+    table = dict(table) if table is not None else latency_table(network, size=image_size)
     weights_opt = torch.optim.Adam(network.weight_parameters(), lr=lr)
     arch_opt = torch.optim.Adam(network.arch_parameters(), lr=arch_lr)
     expected = []

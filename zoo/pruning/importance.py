@@ -7,7 +7,9 @@ convolutions whose outputs a residual connection adds) are summed per root chann
 :func:`scatter_to_root` — pruning channel ``i`` removes it from all of them at once.
 
 Gradient-based methods read gradients with :func:`gradient_passes`, which runs backward passes
-over a few batches in eval mode (no dropout noise, BN statistics left untouched).
+over a few batches in eval mode (no dropout noise, BN statistics left untouched), or in train mode
+(BN normalises with each batch's statistics, as SNIP's paper computes its sensitivities; the
+running statistics are restored afterwards).
 """
 
 from __future__ import annotations
@@ -87,14 +89,18 @@ def gradient_passes(
     loss_fn: LossFn | None = None,
     *,
     max_batches: int | None = None,
+    train_mode: bool = False,
 ) -> Iterator[torch.Tensor]:
     """For each of the first ``max_batches`` batches: zero grads, forward, backward; yield the loss.
 
-    The caller reads ``.grad`` between iterations. Runs in eval mode and restores the mode.
+    The caller reads ``.grad`` between iterations. Runs in eval mode, or in train mode with
+    ``train_mode`` (batch statistics, dropout active; the buffers — BN running statistics — are
+    put back afterwards), and restores the model's mode.
     """
     loss_fn = loss_fn or F.cross_entropy
     was_training = model.training
-    model.eval()
+    saved = {name: b.clone() for name, b in model.named_buffers()} if train_mode else {}
+    model.train(train_mode)
     seen = 0
     try:
         for inputs, targets in islice(data, max_batches):
@@ -107,6 +113,10 @@ def gradient_passes(
     finally:
         model.zero_grad(set_to_none=True)
         model.train(was_training)
+        with torch.no_grad():
+            for name, buffer in model.named_buffers():
+                if name in saved:
+                    buffer.copy_(saved[name])
     if seen == 0:
         raise ValueError("the data iterable yielded no (inputs, targets) batches")
 

@@ -64,8 +64,8 @@ def taylor(ctx: Context) -> Applied:
 
 
 @adapter("gate-decorator", peer="tp-magnitude-global", tolerance=PRUNING_TOLERANCE,
-         setting=f"pruning_ratio={STRUCTURED_RATIO} of all channels, global ranking, one Tick "
-         "epoch, then fine-tune (the Tock)")
+         setting=f"pruning_ratio={STRUCTURED_RATIO} of all channels, global ranking, one Tock "
+         "epoch (L1 on the gates), one Tick epoch, then fine-tune")
 def gate_decorator(ctx: Context) -> Applied:
     return _structured(ctx, "gate-decorator", data=ctx.train_data)
 
@@ -87,7 +87,8 @@ def magnitude(ctx: Context) -> Applied:
          own_setting="pruned at initialisation, then trained from scratch with the baseline "
          "recipe (SNIP prunes before training)",
          setting=f"pruning_ratio={UNSTRUCTURED_RATIO} of conv/Linear weights from one batch at "
-         "initialisation, then the baseline's training; masks baked in", cost="train")
+         "initialisation (eval mode, as the official code), then the baseline's training; "
+         "masks baked in", cost="train")
 def snip(ctx: Context) -> Applied:
     sparse = prune(ctx.fresh(), ctx.example_inputs, method="snip",
                    pruning_ratio=UNSTRUCTURED_RATIO, data=ctx.train_data)
