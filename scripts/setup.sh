@@ -31,12 +31,18 @@ if [ "$target" = test ]; then
   # A CJK font lets the screenshots show the Chinese names instead of boxes.
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
   dpkg -s fonts-wqy-zenhei >/dev/null 2>&1 || missing+=(fonts-wqy-zenhei)
   if [ ${#missing[@]} -gt 0 ]; then
     step "installing Debian packages for the browser tests with apt-get (needs root or sudo): ${missing[*]}"
     sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
     $sudo apt-get update
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y "${missing[@]}"
+  fi
+  # The accessibility tests inject axe-core, from npm, into the built pages.
+  if [ ! -f .cache/npm/node_modules/axe-core/axe.min.js ]; then
+    echo "setup: installing axe-core from npm for the accessibility tests" >&2
+    npm install --no-save --no-audit --no-fund --prefix .cache/npm axe-core@4
   fi
 else
   step "installing aladin-zoo (editable) with the site extra (no PyTorch)"

@@ -67,9 +67,9 @@ CASES = [
     ("duplicate key", GOOD + "year: 2023\n", [f"{F}:11: year: duplicate key"]),
     ("unknown key", GOOD.replace("title:", "titel:"),
      [f"{F}:1: title: required field is missing",
-      f"{F}:2: titel: unknown field; did you mean 'title'? allowed: id, title, authors, year, "
-      "month, venue, workshop, presentation, award, category, subcategory, also_in, links, code, "
-      "resources, tags, note, review, sources, added"]),
+      f"{F}:2: titel: unknown field; did you mean 'title'? allowed: id, title, aliases, authors, "
+      "year, month, venue, workshop, presentation, award, category, subcategory, also_in, links, "
+      "code, resources, tags, note, review, sources, added"]),
     ("unknown nested key", GOOD.replace("  arxiv:", "  arxív:"),
      [f"{F}:9: links.arxív: unknown field; did you mean 'arxiv'? allowed: paper, arxiv, "
       "openreview, pdf"]),

@@ -27,8 +27,9 @@ FPGM = "2019-cvpr-filter-pruning-geometric-median"
 
 # --- helpers --------------------------------------------------------------------------------------
 
-def search(page: object, query: str) -> list[str]:
-    """Type ``query`` into Material's search box; the result links (paths, without ?h=)."""
+def search(page: object, query: str, found: str = "matching") -> list[str]:
+    """Type ``query`` into Material's search box; the result links (paths, without ?h=).
+    ``found`` is a word of the result count line in the page's language."""
     page.click(".md-search__input")
     meta = page.locator(".md-search-result__meta")
     page.wait_for_function(
@@ -37,7 +38,7 @@ def search(page: object, query: str) -> list[str]:
     )
     page.fill(".md-search__input", query)
     page.press(".md-search__input", "End")  # Material searches on key events; fill sends none
-    meta.filter(has_text="matching").wait_for(timeout=20_000)
+    meta.filter(has_text=found).wait_for(timeout=20_000)
     links = page.eval_on_selector_all(
         ".md-search-result__item > a", "els => els.map(e => e.getAttribute('href'))"
     )
@@ -367,3 +368,152 @@ def test_explorer_with_10000_papers_updates_quickly(
     with capsys.disabled():
         print(f"\n{line}")
     assert page.errors == []
+
+
+# --- a newcomer's first hour (navigation, Chinese search, short names, layout) --------------------
+
+def test_header_tabs_reach_every_section_from_the_home_page(
+    site: Path, serve_dir: Callable[[Path], str], new_page: Callable[..., object]
+) -> None:
+    page = new_page(width=1366, height=900)
+    page.goto(f"{serve_dir(site)}index.html")
+    tabs = page.locator(".md-tabs")
+    assert tabs.is_visible()
+    hrefs = tabs.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    for target in ("explorer.html", "categories/index.html", "venues/index.html",
+                   "benchmarks.html", "contribute.html"):
+        assert any(h.endswith(target) for h in hrefs), (target, hrefs)
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("知识蒸馏", "/categories/distillation/index.html"),
+    ("蒸馏", "/categories/distillation/index.html"),
+    ("FPGM", f"/papers/{FPGM}.html"),
+    ("GhostNet", "/papers/2020-cvpr-ghostnet.html"),
+])
+def test_chinese_terms_and_short_names_find_their_page_first(
+    site: Path, serve_dir: Callable[[Path], str], new_page: Callable[..., object],
+    query: str, first: str,
+) -> None:
+    page = new_page()
+    page.goto(f"{serve_dir(site)}index.html")
+    results = search(page, query)
+    assert results and results[0].endswith(first), results[:5]
+
+
+def test_year_is_shown_as_the_default_sort_and_its_first_click_turns_it(
+    site: Path, serve_dir: Callable[[Path], str], new_page: Callable[..., object]
+) -> None:
+    page = open_explorer(new_page(), serve_dir(site))
+    year = ".aladin-explorer th[data-sort=year]"
+    assert page.get_attribute(year, "aria-sort") == "descending"
+    page.click(f"{year} button")
+    years = page.eval_on_selector_all(
+        ".aladin-explorer tbody td:nth-child(2)", "els => els.map(e => +e.textContent)"
+    )
+    assert years == sorted(years) and years[0] < years[-1]
+    assert page.get_attribute(year, "aria-sort") == "ascending"
+
+
+def test_paper_page_has_a_table_of_contents_down_to_bibtex(
+    site: Path, serve_dir: Callable[[Path], str], new_page: Callable[..., object]
+) -> None:
+    page = new_page(width=1366, height=900)
+    page.goto(f"{serve_dir(site)}papers/{FPGM}.html")
+    toc = page.locator(".md-sidebar--secondary .md-nav__link")
+    assert toc.locator("text=BibTeX").first.is_visible()
+    assert toc.evaluate_all("els => els.map(e => e.getAttribute('href'))")[-1] in {
+        "#bibtex", "#related"}
+
+
+def test_benchmarks_table_scrolls_in_view_and_cells_do_not_wrap(
+    site: Path, serve_dir: Callable[[Path], str], new_page: Callable[..., object],
+    artifacts: Path,
+) -> None:
+    base = serve_dir(site)
+    page = new_page(width=1366, height=900)
+    page.goto(f"{base}benchmarks.html")
+    box = page.locator(".aladin-table-wrap--results")
+    if not box.count():
+        pytest.skip("no benchmark results committed")
+    # Both scrollbars of the results box are on screen: it is no taller than the viewport
+    # and no wider than the page, and every column can be scrolled to.
+    geometry = box.evaluate(
+        "e => ({h: e.clientHeight, w: e.getBoundingClientRect().right, sw: e.scrollWidth,"
+        " cw: e.clientWidth, page: document.documentElement.clientWidth})")
+    assert geometry["h"] <= 900 and geometry["w"] <= geometry["page"]
+    page.screenshot(path=artifacts / "benchmarks.png")
+    phone = new_page(width=390, height=844, is_mobile=True, has_touch=True)
+    phone.goto(f"{base}papers/{FPGM}.html")
+    cells = phone.locator("#benchmarks ~ .aladin-table-wrap td.aladin-num")
+    heights = cells.evaluate_all("els => els.map(e => e.getClientRects().length)")
+    assert heights and max(heights) == 1  # "99.3 ± 0.3" stays on one line
+    assert phone.locator(".aladin-scroll-hint").first.is_visible()
+    phone.goto(f"{base}benchmarks.html")
+    sizes = phone.locator("figure.aladin-plot svg text").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)")
+    assert sizes and min(sizes) >= 9  # labels keep a readable size; the plot scrolls instead
+    phone.screenshot(path=artifacts / "benchmarks-mobile.png", full_page=True)
+
+
+# --- the Chinese interface (zh/) ------------------------------------------------------------------
+
+ZH_FOUND = "符合条件"  # Material's Chinese "… matching results"
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("剪枝", "/zh/categories/pruning/index.html"),
+    ("知识蒸馏", "/zh/categories/distillation/index.html"),
+    ("geometric median", f"/zh/papers/{FPGM}.html"),
+])
+def test_chinese_site_search_finds_chinese_terms_and_english_titles(
+    site: Path, serve_dir: Callable[[Path], str], new_page: Callable[..., object],
+    query: str, first: str,
+) -> None:
+    page = new_page()
+    page.goto(f"{serve_dir(site)}zh/index.html")
+    assert page.get_attribute(".md-search__input", "placeholder") == "搜索"
+    results = search(page, query, found=ZH_FOUND)
+    assert results and results[0].endswith(first), results[:5]
+    assert page.errors == []
+
+
+def test_chinese_interface_languages_switch_and_screenshots(
+    site: Path, serve_dir: Callable[[Path], str], new_page: Callable[..., object],
+    artifacts: Path,
+) -> None:
+    base = serve_dir(site)
+    for width, height, suffix in ((1366, 900, ""), (390, 844, "-mobile")):
+        page = new_page(width=width, height=height)
+        for path, name in (("index.html", "home"), ("explorer.html", "explorer"),
+                           (f"papers/{FPGM}.html", "paper"), ("benchmarks.html", "benchmarks")):
+            page.goto(f"{base}zh/{path}")
+            assert page.get_attribute("html", "lang") == "zh"
+            if name == "explorer":
+                open_explorer(page, f"{base}zh/")
+            page.screenshot(path=artifacts / f"zh-{name}{suffix}.png", full_page=True)
+    assert page.errors == []
+
+    # The explorer speaks Chinese: controls, the count its script writes, category names.
+    page = open_explorer(new_page(), f"{base}zh/", "?cat=pruning")
+    assert page.inner_text(".aladin-reset") == "重置"
+    assert "篇论文" in page.inner_text(".aladin-count")
+    assert page.inner_text("select[name=cat] option:checked").startswith("剪枝")
+
+    # A paper page: Chinese headings, the English title marked as English.
+    page.goto(f"{base}zh/papers/{FPGM}.html")
+    headings = page.eval_on_selector_all("article h2", "els => els.map(e => e.id + ':' + "
+                                         "e.textContent.trim().replace(/¶$/, ''))")
+    assert "links:链接" in headings and "bibtex:BibTeX" in headings, headings
+    assert page.get_attribute("h1#title", "lang") == "en"
+
+    # The switch: English from the Chinese home page, and back.
+    page.goto(f"{base}zh/index.html")
+    page.click(".md-header__option .md-select button")
+    page.click("a.md-select__link[hreflang=en]")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "en" and urlsplit(page.url).path == "/index.html"
+    page.click(".md-header__option .md-select button")
+    page.click("a.md-select__link[hreflang=zh]")
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path == "/zh/index.html"

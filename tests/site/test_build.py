@@ -98,9 +98,9 @@ def test_every_page_the_catalog_implies_exists(site: Path, catalog: Catalog) -> 
         assert (site / f"{name}.html").is_file()
     # Paper pages stay out of the navigation; the taxonomy is in it, in taxonomy order.
     home = (site / "index.html").read_text(encoding="utf-8")
-    assert "papers/" not in home.split('class="md-nav md-nav--primary"')[1].split("</nav>")[0]
+    assert "papers/" not in home.split('class="md-nav md-nav--primary')[1].split("</nav>")[0]
     categories = (site / "categories" / "index.html").read_text(encoding="utf-8")
-    nav = categories.split('class="md-nav md-nav--primary"')[1]
+    nav = categories.split('class="md-nav md-nav--primary')[1]
     positions = [nav.index(f"categories/{c.id}/index.html") for c in catalog.categories]
     assert positions == sorted(positions)
 
@@ -153,7 +153,8 @@ def test_search_index_has_papers_authors_and_chinese_category_names(
     assert "Geometric Median" in fpgm["title"]
     assert "CVPR" in fpgm["text"] and "剪枝" in fpgm["text"]
     authors = docs["papers/2019-cvpr-filter-pruning-geometric-median.html#authors"]
-    assert authors["title"] == "Yang He, Ping Liu, Ziwei Wang, Zhilan Hu, Yi Yang"
+    # the short names lead the authors' section title: the zoo method implementing the paper
+    assert authors["title"] == "fpgm · Yang He, Ping Liu, Ziwei Wang, Zhilan Hu, Yi Yang"
     assert "剪枝" in docs["categories/pruning/index.html"]["title"]
     assert docs["categories/pruning/index.html"]["boost"] > 1
     assert len([d for d in docs if d.startswith("papers/")]) >= len(catalog)
@@ -264,3 +265,18 @@ def test_a_second_build_at_once_is_refused_and_a_killed_builds_leftovers_go(
     site = repo / "build" / "site"
     assert stat.S_IMODE(site.stat().st_mode) == 0o755
     assert stat.S_IMODE((site / "index.html").stat().st_mode) == 0o644
+
+
+def test_chinese_interface_mirrors_the_english_site(site: Path) -> None:
+    pages = {p.relative_to(site) for p in site.rglob("*.html")}
+    english = {p for p in pages if p.parts[0] != "zh"}
+    chinese = {p.relative_to("zh") for p in pages if p.parts[0] == "zh"}
+    assert chinese == english
+    paper = (site / "zh" / "papers" / "2019-cvpr-filter-pruning-geometric-median.html").read_text(
+        encoding="utf-8")
+    assert '<html lang="zh"' in paper
+    assert '<h2 id="links">链接' in paper and '<h2 id="related">相关论文' in paper
+    assert '<span lang="en">Pruning</span>' in paper  # the other language's name carries its lang
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="en"' in home and 'href="zh/index.html" hreflang="zh"' in home
+    assert (site / "zh" / "search" / "search_index.json").is_file()

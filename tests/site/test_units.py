@@ -64,3 +64,15 @@ Deviations
 def test_minify_keeps_preformatted_text() -> None:
     page = "<div>\n    <p>a</p>\n\n    <pre><code>  keep\n\n    this</code></pre>\n  </div>"
     assert minify(page) == "<div>\n<p>a</p>\n<pre><code>  keep\n\n    this</code></pre>\n</div>"
+
+
+def test_translator_fills_placeholders_and_refuses_missing_strings() -> None:
+    from zoo.site.i18n import EXPLORER_STRINGS, ZH, translator
+
+    assert translator("en")("{n} papers", n=3) == "3 papers"
+    assert translator("zh")("{n} papers", n=3) == "3 篇论文"
+    assert set(EXPLORER_STRINGS) <= set(ZH)
+    with pytest.raises(KeyError, match="no zh translation of 'Nonexistent'"):
+        translator("zh")("Nonexistent")
+    with pytest.raises(ValueError, match="'fr'"):
+        translator("fr")

@@ -145,6 +145,11 @@ class Paper(Model):
         description="Equals the file name; see docs for the rule (year-venue-name)."
     )
     title: Text = Field(description="Official title, as in the proceedings.")
+    aliases: list[Text] = Field(
+        default_factory=list,
+        description="Short names the paper itself gives its method, in its title or abstract "
+        "(e.g. FPGM); search finds the paper by them.",
+    )
     authors: list[Text] = Field(default_factory=list, description="In paper order.")
     year: Annotated[int, AfterValidator(_year)] = Field(description="Year of publication.")
     month: Annotated[int, Field(ge=1, le=12)] | None = Field(
@@ -200,6 +205,10 @@ class Subcategory(Model):
     zh: Text
     en: Text
     description: Text
+    aliases: list[Text] = Field(
+        default_factory=list,
+        description="Other names readers search for, English or Chinese (e.g. 知识蒸馏, KD).",
+    )
 
 
 class Category(Model):
@@ -207,6 +216,10 @@ class Category(Model):
     zh: Text
     en: Text
     description: Text
+    aliases: list[Text] = Field(
+        default_factory=list,
+        description="Other names readers search for, English or Chinese (e.g. 知识蒸馏, KD).",
+    )
     subcategories: list[Subcategory] = Field(default_factory=list)
 
 

@@ -17,6 +17,8 @@ from ..catalog import Catalog
 from ..registry import MissingExtraError
 
 CONFIG = Path("site") / "mkdocs.yml"
+# The Chinese interface (same catalog, same templates, zoo/site/i18n.py's strings), built into zh/.
+TRANSLATIONS = {"zh": Path("site") / "mkdocs.zh.yml"}
 INSTALL_HINT = 'pip install "aladin-zoo[site]"'
 
 
@@ -122,6 +124,10 @@ def _build_locked(catalog: Catalog, repo_root: Path, out_dir: Path) -> SiteStats
         with hook.pinned(catalog=catalog):
             config = load_config(str(config_file(repo_root)), site_dir=str(staging), strict=True)
             build(config)
+            for lang, path in TRANSLATIONS.items():
+                if (Path(repo_root) / path).is_file():
+                    build(load_config(str(Path(repo_root) / path), site_dir=str(staging / lang),
+                                      strict=True))
         total = time.perf_counter() - start
         built = True
     except Exception as exc:  # MkDocs' Abort, a plugin's error, or a bug in our templates

@@ -33,6 +33,7 @@ from .apidocs import method_doc
 from .benchmarks import PAGE_URI as BENCH_PAGE
 from .benchmarks import BenchView, ResultsError, load_bench_view
 from .feed import atom_feed
+from .i18n import EXPLORER_STRINGS
 from .model import SiteModel, category_uri, method_uri, paper_uri, venue_uri, year_uri
 from .pages import PrebuiltPage, Stopwatch, add_page, add_static
 from .render import Renderer, url_of
@@ -43,6 +44,8 @@ CATEGORIES_ENTRY = "categories/index.md"
 # Search ranks a category page above the many papers that mention its name, and a venue's page
 # above papers that merely appeared there.
 SECTION_BOOST, VENUE_BOOST = 10, 3
+# A method's API page ranks below the paper it implements when both match ("FPGM").
+API_BOOST = 0.2
 _MARKER = re.compile(r"<!--\s*aladin:([a-z-]+)\s*-->")
 _BLOCKS = {"stats", "categories", "years", "newest", "methods", "explorer", "ids"}
 _PRE = re.compile(r"(<pre\b.*?</pre>|<textarea\b.*?</textarea>)", re.S)
@@ -118,7 +121,10 @@ def _text(value: str) -> str:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     global last_stats
-    last_stats = BuildStats()
+    _quiet_jieba()
+    lang = str(config.theme.get("language") or "en")
+    if lang == "en":  # the Chinese interface is built right after, into zh/: its figures add up
+        last_stats = BuildStats()
     with last_stats.generation:
         catalog = _catalog(config)
         options = config.extra.get("aladin", {})
@@ -127,8 +133,9 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
             branch=str(options.get("branch", "main")),
         )
         bench = _bench_view(config, catalog)
-        _state.update(model=model, renderer=Renderer(model, config.use_directory_urls, bench))
-        config.nav = _expand_nav(config.nav or [], model)
+        renderer = Renderer(model, config.use_directory_urls, bench, lang=lang)
+        _state.update(model=model, renderer=renderer)
+        config.nav = _expand_nav(config.nav or [], model, lang)
     return config
 
 
@@ -137,6 +144,7 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
     renderer: Renderer = _state["renderer"]
     clock = last_stats.generation
     catalog = model.catalog
+    t = renderer.t
     with clock:
         def page(uri: str, title: str, render: Any, *, in_nav: bool = False, **meta: Any) -> None:
             add_page(files, config, uri, meta={"title": _text(title), **meta}, render=render,
@@ -146,28 +154,30 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         for paper in catalog.papers:
             page(
                 paper_uri(paper.id), paper.title, lambda p=paper: renderer.paper(p),
-                tags=list(paper.tags), hide=["toc"],
+                tags=list(paper.tags),
                 description=_text(f"{catalog.label(paper)} · {', '.join(paper.authors[:6])}"),
             )
         last_stats.papers = len(catalog)
-        page(CATEGORIES_ENTRY, "Categories", renderer.categories, in_nav=True)
+        page(CATEGORIES_ENTRY, t("Categories"), renderer.categories, in_nav=True)
         for section in model.sections:
-            node = section.node
-            page(section.uri, f"{node.en} {node.zh}", lambda s=section: renderer.section(s),
-                 in_nav=True, search={"boost": SECTION_BOOST})
-        page("venues/index.md", "Venues", renderer.venues, in_nav=True)
+            page(section.uri, _names(section.node, renderer.lang),
+                 lambda s=section: renderer.section(s), in_nav=True,
+                 search={"boost": SECTION_BOOST})
+        page("venues/index.md", t("Venues"), renderer.venues, in_nav=True)
         for venue, _ in model.by_venue:
             page(venue_uri(venue.id), f"{venue.id}: {venue.name}",
                  lambda v=venue.id: renderer.venue(v), search={"boost": VENUE_BOOST})
-        page("years/index.md", "Years", renderer.years, in_nav=True)
+        page("years/index.md", t("Years"), renderer.years, in_nav=True)
         for year, _ in model.by_year:
-            page(year_uri(year), f"Papers of {year}", lambda y=year: renderer.year(y))
-        page(BENCH_PAGE, "Benchmarks", renderer.benchmarks, in_nav=True)
-        page("api/index.md", "Zoo API reference", renderer.api_index, in_nav=True)
+            page(year_uri(year), t("Papers of {year}", year=year), lambda y=year: renderer.year(y))
+        # No sidebar (the header tabs navigate): the results table needs the width.
+        page(BENCH_PAGE, t("Benchmarks"), renderer.benchmarks, in_nav=True,
+             hide=["navigation"])
+        page("api/index.md", t("Zoo API reference"), renderer.api_index, in_nav=True)
         for record in model.all_methods:
             doc = method_doc(record)
             page(method_uri(record.name), f"{record.name}: {record.summary}",
-                 lambda r=record, d=doc: renderer.method(r, d))
+                 lambda r=record, d=doc: renderer.method(r, d), search={"boost": API_BOOST})
 
         add_static(files, config, "papers.json", to_json(catalog))
         add_static(files, config, "papers.bib", to_bibtex(catalog))
@@ -192,7 +202,7 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
             log.warning(f"{page.file.src_uri}: unknown marker <!-- aladin:{name} --> "
                         f"(known: {', '.join(sorted(_BLOCKS))})")
             return match.group(0)
-        extra = {"config": _explorer_config(renderer.model)} if name == "explorer" else {}
+        extra = {"config": _explorer_config(renderer)} if name == "explorer" else {}
         return renderer.block(name, page.file.src_uri, **extra)
 
     with last_stats.generation:
@@ -225,6 +235,16 @@ def on_post_page(output: str, page: Page, config: MkDocsConfig) -> str:
 
 # --- helpers --------------------------------------------------------------------------------
 
+def _quiet_jieba() -> None:
+    """Material's search segments Chinese with jieba (when installed), which announces loading
+    its dictionary on stderr at every build."""
+    try:
+        import jieba
+    except ModuleNotFoundError:
+        return
+    jieba.setLogLevel(logging.WARNING)
+
+
 def minify(page_html: str) -> str:
     """Collapse the indentation and blank lines the theme leaves, except inside <pre>."""
     parts = _PRE.split(page_html)
@@ -232,7 +252,12 @@ def minify(page_html: str) -> str:
     return "".join(p if i % 2 else _INDENT.sub("\n", p) for i, p in enumerate(parts))
 
 
-def _expand_nav(nav: list[Any], model: SiteModel) -> list[Any]:
+def _names(node: Any, lang: str) -> str:
+    """A category's two names, the interface's language first (page titles, the nav)."""
+    return _text(f"{node.zh} {node.en}" if lang == "zh" else f"{node.en} {node.zh}")
+
+
+def _expand_nav(nav: list[Any], model: SiteModel, lang: str = "en") -> list[Any]:
     """Replace the ``categories/index.md`` entry with the taxonomy tree."""
     def tree(title: str) -> dict[str, list[Any]]:
         items: list[Any] = [CATEGORIES_ENTRY]
@@ -240,7 +265,7 @@ def _expand_nav(nav: list[Any], model: SiteModel) -> list[Any]:
             if cat.subcategories:
                 children = [category_uri(cat.id)]
                 children += [category_uri(cat.id, s.id) for s in cat.subcategories]
-                items.append({_text(f"{cat.en} {cat.zh}"): children})
+                items.append({_names(cat, lang): children})
             else:
                 items.append(category_uri(cat.id))
         return {title: items}
@@ -252,7 +277,7 @@ def _expand_nav(nav: list[Any], model: SiteModel) -> list[Any]:
             if value == CATEGORIES_ENTRY:
                 out.append(tree(title))
             elif isinstance(value, list):
-                out.append({title: _expand_nav(value, model)})
+                out.append({title: _expand_nav(value, model, lang)})
             else:
                 out.append(item)
         else:
@@ -260,10 +285,12 @@ def _expand_nav(nav: list[Any], model: SiteModel) -> list[Any]:
     return out
 
 
-def _explorer_config(model: SiteModel) -> dict[str, Any]:
-    """What the explorer needs besides papers.json: names for the filters, the zoo index and the
+def _explorer_config(renderer: Renderer) -> dict[str, Any]:
+    """What the explorer needs besides papers.json: names for the filters, the zoo index, the
     GitHub stars of each paper's most-starred repository (``[stars, note, flag]`` by paper id,
-    only for papers ``aladin enrich`` has data for, so the page stays small without it)."""
+    only for papers ``aladin enrich`` has data for, so the page stays small without it) and the
+    strings its script prints, in the page's language."""
+    model = renderer.model
     catalog = model.catalog
     tops = ((p.id, model.top_repo(p)) for p in catalog.papers)
     return {
@@ -278,4 +305,6 @@ def _explorer_config(model: SiteModel) -> dict[str, Any]:
         "stars": {pid: [info.stars, info.note(), model.repo_flag(info)]
                   for pid, info in tops if info},
         "total": len(catalog),
+        "lang": renderer.lang,
+        "text": {s: renderer.t(s) for s in EXPLORER_STRINGS},
     }

@@ -8,13 +8,15 @@ paths. That keeps one escaping rule for the whole site and makes a 10,000-page b
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from ..catalog import Paper
 from ..publish.exports import bibtex_entry
@@ -22,6 +24,7 @@ from ..registry import MethodRecord
 from .apidocs import MethodDoc
 from .benchmarks import PAGE_URI as BENCH_PAGE
 from .benchmarks import BenchView
+from .i18n import translator
 from .model import (
     Section,
     SiteModel,
@@ -63,6 +66,9 @@ def root_prefix(page_url: str) -> str:
     return "../" * page_url.count("/")
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -77,6 +83,7 @@ def environment() -> jinja2.Environment:
         method_uri=method_uri, is_http_url=is_http_url,
     )
     env.filters.update(authors=short_authors, bibtex=bibtex_entry)
+    env.tests["cjk"] = lambda text: bool(_CJK.search(text))  # {% if name is cjk %}: lang="zh"
     return env
 
 
@@ -84,6 +91,21 @@ def short_authors(authors: list[str], limit: int = 3) -> str:
     if len(authors) <= limit:
         return ", ".join(authors)
     return ", ".join(authors[:limit]) + " et al."
+
+
+# "GhostNet: More Features from Cheap Operations" → GhostNet; at most two words before the colon.
+_TITLE_NAME = re.compile(r"^([A-Za-z][\w+.-]*(?: [\w+.-]+)?):\s")
+
+
+def short_names(paper: Paper, methods: Sequence[MethodRecord] = ()) -> list[str]:
+    """Names a reader may search the paper by: its own ``aliases``, a short name that opens its
+    title ("HAQ: ..."), and the zoo methods implementing it; each once, case-insensitively."""
+    names = [*paper.aliases]
+    if match := _TITLE_NAME.match(paper.title):
+        names.append(match[1])
+    names += [m.name for m in methods]
+    seen: set[str] = set()
+    return [n for n in names if not (n.casefold() in seen or seen.add(n.casefold()))]
 
 
 def paper_links(paper: Paper) -> list[tuple[str, str]]:
@@ -109,6 +131,12 @@ class Renderer:
     model: SiteModel
     directory_urls: bool = True
     bench: BenchView | None = None  # the committed benchmark results, if any
+    lang: str = "en"  # the interface's language (zoo.site.i18n)
+
+    def __post_init__(self) -> None:
+        self.t = translator(self.lang)
+        # On a Chinese page, catalog text (titles, authors, reports) is marked as English.
+        self.lang_en = markupsafe.Markup(' lang="en"' if self.lang != "en" else "")
 
     def _href_factory(self, page_uri: str) -> Callable[[str], str]:
         base = root_prefix(url_of(page_uri, self.directory_urls))
@@ -121,7 +149,8 @@ class Renderer:
     def render(self, template: str, page_uri: str, **context: Any) -> str:
         href = self._href_factory(page_uri)
         return environment().get_template(template).render(
-            model=self.model, catalog=self.model.catalog, href=href, **context
+            model=self.model, catalog=self.model.catalog, href=href, t=self.t, lang=self.lang,
+            lang_en=self.lang_en, **context,
         )
 
     # --- generated pages ----------------------------------------------------------------------
@@ -143,14 +172,19 @@ class Renderer:
         )
         # Search indexes a digest of the page (title, authors, venue, categories, zoo), not the
         # BibTeX and related-paper lists: a smaller index with fewer false hits, parsed 10x faster.
-        search_html = self.render("paper_search.html", paper_uri(paper.id), **context)
-        # No table of contents: the page is short, and at 10,000 papers every byte counts.
-        anchors = ["links", "bibtex"] + (["code"] if paper.code else [])
-        anchors += (["resources"] if resources else []) + (["sources"] if paper.sources else [])
-        anchors += ["authors"] if paper.authors else []
-        anchors += (["zoo"] if methods else []) + (["related"] if related else [])
-        anchors += ["benchmarks"] if bench_methods else []
-        return Rendered(html, [], search_html, anchors=frozenset(anchors))
+        search_html = self.render("paper_search.html", paper_uri(paper.id),
+                                  short_names=short_names(paper, methods), **context)
+        # A table of contents of the sections present, in page order: BibTeX sits far down a
+        # page with a zoo implementation and benchmarks.
+        t = self.t
+        sections = [("links", t("Links"), True), ("resources", t("More links"), bool(resources)),
+                    ("code", t("Code"), bool(paper.code)),
+                    ("zoo", t("Zoo implementation"), bool(methods)),
+                    ("benchmarks", t("Benchmarks"), bool(bench_methods)),
+                    ("bibtex", t("BibTeX"), True), ("related", t("Related papers"), bool(related))]
+        toc = [(anchor, name) for anchor, name, present in sections if present]
+        anchors = ["authors"] + (["sources"] if paper.sources else [])
+        return Rendered(html, tokens(toc), search_html, anchors=frozenset(anchors))
 
     def section(self, section: Section) -> Rendered:
         cat = section.category
@@ -164,11 +198,12 @@ class Renderer:
             "section.html", section.uri, section=section, subs=subs if not section.sub else [],
             methods=methods,
         )
-        toc = [("zoo", "Zoo implementations")] if methods else []
+        toc = [("zoo", self.t("Zoo implementations"))] if methods else []
         if section.sub is None and subs:
-            toc += [(s.sub.id, s.sub.en) for s in subs if s.papers]
+            toc += [(s.sub.id, s.sub.zh if self.lang == "zh" else s.sub.en)
+                    for s in subs if s.papers]
         else:
-            toc += [("papers", "Papers")]
+            toc += [("papers", self.t("Papers"))]
         return Rendered(html, tokens(toc))
 
     def categories(self) -> Rendered:
@@ -191,7 +226,7 @@ class Renderer:
         return Rendered(self.render("year.html", year_uri(year), year=year, papers=papers), [])
 
     def benchmarks(self) -> Rendered:
-        html = self.render("benchmarks.html", BENCH_PAGE, bench=self.bench)
+        html = self._in_english(self.render("benchmarks.html", BENCH_PAGE, bench=self.bench))
         if self.bench is None:
             return Rendered(html, [])
         results, bench = self.bench.results, self.bench
@@ -208,7 +243,7 @@ class Renderer:
         return Rendered(html, tokens(toc), anchors=frozenset(rows))
 
     def api_index(self) -> Rendered:
-        return Rendered(self.render("api_index.html", "api/index.md"), [])
+        return Rendered(self._in_english(self.render("api_index.html", "api/index.md")), [])
 
     def method(self, record: MethodRecord, doc: MethodDoc) -> Rendered:
         catalog = self.model.catalog
@@ -217,7 +252,11 @@ class Renderer:
             "api_method.html", method_uri(record.name), record=record, doc=doc, paper=paper,
             source_url=self.model.repo_link("blob", record.source, record.line),
         )
-        return Rendered(html, [])
+        return Rendered(self._in_english(html), [])
+
+    def _in_english(self, html: str) -> str:
+        """Pages whose prose is English only (benchmark report, API docs), marked as such."""
+        return f"<div{self.lang_en}>{html}</div>" if self.lang_en else html
 
     # --- blocks placed into hand-written pages at <!-- aladin:NAME --> markers -----------------
 
@@ -227,5 +266,5 @@ class Renderer:
 
 def tokens(entries: list[tuple[str, str]]) -> list[TocToken]:
     """MkDocs TOC tokens for level-2 headings; names are HTML (Material prints them raw)."""
-    escape = jinja2.utils.markupsafe.escape
+    escape = markupsafe.escape
     return [{"level": 2, "id": i, "name": str(escape(n)), "children": []} for i, n in entries]

@@ -5,6 +5,8 @@
  * option.text; the one URL built here is a paper page's, from its id. Sorted orders are computed
  * once per column and reused, so a filter change is one linear pass plus 50 rendered rows.
  * GitHub stars (from `aladin enrich`, in the config) add a Stars column only when there are any.
+ * The words it prints come in the config too (config.text, keyed by their English text, from
+ * zoo/site/i18n.py), in the page's language; category names show that language first.
  */
 (() => {
   "use strict";
@@ -17,6 +19,12 @@
   const config = JSON.parse(root.querySelector(".aladin-explorer-config").textContent);
   const form = root.querySelector(".aladin-filters");
   const field = (name) => form.elements.namedItem(name);
+  // text("{found} of {total} papers", {found: 3, total: 9}) in the page's language.
+  const text = (key, values = {}) =>
+    (config.text[key] ?? key).replace(/\{(\w+)\}/g, (_, name) => String(values[name]));
+  const zh = config.lang === "zh";
+  const both = (node) => (zh ? `${node.zh} ${node.en}` : `${node.en} ${node.zh}`);
+  const own = (node) => (zh ? node.zh : node.en);
   const tbody = root.querySelector("tbody");
   const countOut = root.querySelector(".aladin-count");
   const share = root.querySelector(".aladin-share");
@@ -36,13 +44,13 @@
     const th = document.createElement("th");
     Object.assign(th, {
       scope: "col", className: "aladin-explorer__stars",
-      title: "GitHub stars of the paper's most-starred repository (no data counts as 0)",
+      title: text("GitHub stars of the paper's most-starred repository (no data counts as 0)"),
     });
     th.dataset.sort = "stars";
     th.setAttribute("aria-sort", "none");
     const button = document.createElement("button");
     button.type = "button";
-    button.textContent = "Stars";
+    button.textContent = text("Stars");
     th.append(button);
     root.querySelector("thead tr").append(th);
   }
@@ -66,7 +74,7 @@
     select.add(option);
   }
 
-  for (const c of config.categories) addOption(field("cat"), c.id, `${c.en} ${c.zh}`);
+  for (const c of config.categories) addOption(field("cat"), c.id, both(c));
   for (const v of config.venues) addOption(field("venue"), v.id, v.id);
   if (config.years.length) {
     const [newest, oldest] = [config.years[0], config.years[config.years.length - 1]];
@@ -81,7 +89,7 @@
     const select = field("sub");
     while (select.options.length > 1) select.remove(1);
     const category = categories.get(state.cat);
-    for (const s of category ? category.subcategories : []) addOption(select, s.id, `${s.en} ${s.zh}`);
+    for (const s of category ? category.subcategories : []) addOption(select, s.id, both(s));
     select.disabled = !category || category.subcategories.length === 0;
   }
 
@@ -187,6 +195,12 @@
     stars: (r) => r.stars,
   };
 
+  // The column and direction the table is shown in. The reading order (no sort chosen) is newest
+  // year first, so Year shows as sorted descending and its first click turns it to oldest first.
+  function shownSort() {
+    return state.sort ? [state.sort, state.dir || SORTS[state.sort]] : ["year", "desc"];
+  }
+
   function ordered() {
     if (!state.sort) return rows;
     const dir = state.dir || SORTS[state.sort];
@@ -245,23 +259,24 @@
     const link = document.createElement("a");
     link.href = paperUrl(p.id);
     link.textContent = p.title;
+    if (zh) link.lang = "en"; // catalog text stays as written
     title.append(link);
     if (p.award) badge(title, p.award, "award");
-    if (r.oral) badge(title, "oral", "oral");
-    if (r.code) badge(title, "code", "code");
-    if (r.zoo) badge(title, "zoo", "zoo");
-    if (r.review) badge(title, "needs review", "review");
+    if (r.oral) badge(title, text("oral"), "oral");
+    if (r.code) badge(title, text("code"), "code");
+    if (r.zoo) badge(title, text("zoo"), "zoo");
+    if (r.review) badge(title, text("needs review"), "review");
     if (p.authors.length) {
       const authors = document.createElement("div");
       authors.className = "aladin-authors";
-      authors.textContent = p.authors.length > 3 ? `${p.authors.slice(0, 3).join(", ")} et al.` : p.authors.join(", ");
+      authors.textContent = p.authors.length > 3 ? `${p.authors.slice(0, 3).join(", ")} ${text("et al.")}` : p.authors.join(", ");
       title.append(authors);
     }
     cell(tr, String(p.year));
     cell(tr, p.venue);
     const category = categories.get(p.category);
     const sub = category && category.subcategories.find((s) => s.id === p.subcategory);
-    cell(tr, sub ? sub.en : category ? category.en : p.category);
+    cell(tr, sub ? own(sub) : category ? own(category) : p.category);
     cell(tr, p.added);
     if (stars.size) {
       const [, note, flag] = r.repo || [0, "", ""];
@@ -279,17 +294,20 @@
     tbody.replaceChildren(fragment);
     countOut.dataset.count = String(found.length);
     countOut.textContent = found.length === rows.length
-      ? `${rows.length} papers`
-      : `${found.length} of ${rows.length} papers`;
+      ? text("{total} papers", { total: rows.length })
+      : text("{found} of {total} papers", { found: found.length, total: rows.length });
     pagerInfo.textContent = found.length
-      ? `${start + 1}–${Math.min(start + PAGE_SIZE, found.length)} of ${found.length} · page ${state.page} of ${pages}`
-      : "No paper matches these filters.";
+      ? text("{first}–{last} of {found} · page {page} of {pages}", {
+        first: start + 1, last: Math.min(start + PAGE_SIZE, found.length), found: found.length,
+        page: state.page, pages,
+      })
+      : text("No paper matches these filters.");
     prevButton.disabled = state.page <= 1;
     nextButton.disabled = state.page >= pages;
     root.dataset.sort = state.sort; // narrow screens show the Stars column only when sorting by it
+    const [sorted, dir] = shownSort();
     for (const th of headers) {
-      const active = th.dataset.sort === state.sort;
-      th.setAttribute("aria-sort", active ? ((state.dir || SORTS[state.sort]) === "asc" ? "ascending" : "descending") : "none");
+      th.setAttribute("aria-sort", th.dataset.sort === sorted ? (dir === "asc" ? "ascending" : "descending") : "none");
     }
   }
 
@@ -325,8 +343,8 @@
   for (const th of headers) {
     th.querySelector("button").addEventListener("click", () => {
       const key = th.dataset.sort;
-      const current = state.dir || SORTS[state.sort];
-      state.dir = key === state.sort ? (current === "asc" ? "desc" : "asc") : SORTS[key];
+      const [sorted, current] = shownSort();
+      state.dir = key === sorted ? (current === "asc" ? "desc" : "asc") : SORTS[key];
       state.sort = key;
       state.page = 1;
       update();
@@ -347,7 +365,7 @@
       update();
     })
     .catch((error) => {
-      countOut.textContent = `Could not load the papers (${error.message}).`;
+      countOut.textContent = text("Could not load the papers ({error}).", { error: error.message });
       root.dataset.ready = "error";
     });
 })();
