@@ -146,11 +146,11 @@ def test_list_filters(repo: Path, aladin: Run) -> None:
     status, out, err = aladin("--root", repo, "list", "--venue", "NIPS", "--year", "2019",
                               "--category", "pruning", "--format", "ids")
     assert status == 0
-    assert out.split() == [
-        "2019-neurips-autoprune", "2019-neurips-gate-decorator-global-filter",
-        "2019-neurips-global-sparse-momentum-sgd",
-        "2019-neurips-network-pruning-transformable-architecture",
-    ]
+    # NIPS is NeurIPS's alias; the oracle is a plain scan of the entries.
+    expected = sorted(p.id for p in load(repo / "catalog")
+                      if p.venue == "NeurIPS" and p.year == 2019 and p.category == "pruning")
+    assert out.split() == expected
+    assert {"2019-neurips-autoprune", "2019-neurips-gate-decorator-global-filter"} <= set(expected)
     _, out, err = aladin("--root", repo, "list", "--has-code", "--search", "geometric median")
     total = len(load(repo / "catalog"))
     assert "Filter Pruning via Geometric Median" in out and err.strip() == f"1 of {total} papers"

@@ -160,4 +160,5 @@ def test_import_of_a_directory_says_so(repo: Path, aladin: Run, tmp_path: Path) 
     (tmp_path / "lists").mkdir()
     status, _, err = aladin("--root", repo, "import", tmp_path / "lists")
     assert status == 1
-    assert _one_line(err) == f"aladin: {tmp_path / 'lists'}: is a directory"
+    assert _one_line(err) == (f"aladin: {tmp_path / 'lists'}: is a directory; "
+                              "give the list's Markdown file")

@@ -65,7 +65,8 @@ def test_ids_sharing_their_first_words_are_allocated_in_constant_time() -> None:
 
 # --- every line with a link gets exactly one outcome ---------------------------------------------
 
-_LINK = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)|https?://")
+# GitHub's autolinks start a bare URL only after a space, *, _, ~ or ( (so "2020https://…" is text).
+_LINK = re.compile(r"\[[^\]\n]*\]\([^)\n]*\)|(?:^|[\s*_~(])https?://")
 _words = st.sampled_from(["Example", "Pruning", "2019", "NIPS", "CVPRo", "-", "(Oral)", ",",
                           "[", "]", "(", ")", "**", "|", "<br>", "arXiv", "Code", "Best", "x"])
 _links = st.builds(lambda label, path: f"[{label}](https://example.org/{path})",

@@ -88,6 +88,7 @@ _GIT = "git+https://github.com/aladin-zoo/Aladin-Light-Weight-Model-Zoo"
 # build), then the package from git until its first PyPI release.
 INSTALL_ZOO = ("pip install torch --index-url https://download.pytorch.org/whl/cpu && pip install "
                f'"aladin-zoo[zoo] @ {_GIT}"')
+INSTALL_LLM = f'pip install "aladin-zoo[zoo,llm] @ {_GIT}"'
 
 
 def missing_extra(what: str) -> MissingExtraError:
@@ -123,8 +124,7 @@ def missing_extra_error(exc: ModuleNotFoundError, what: str) -> None:
     if top in _ZOO_EXTRA:
         raise missing_extra(what) from exc
     if top in _LLM_EXTRA:
-        raise MissingExtraError(f"{what} needs {top} (the llm extra): pip install "
-                                f'"aladin-zoo[zoo,llm] @ {_GIT}"') from exc
+        raise MissingExtraError(f"{what} needs {top} (the llm extra): {INSTALL_LLM}") from exc
 
 
 def _literal(node: ast.expr, where: str) -> Any:

@@ -9,6 +9,8 @@ import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
+from zoo.registry import INSTALL_ZOO
+
 REPO = Path(__file__).resolve().parents[2]
 Run = Callable[..., tuple[int, str, str]]
 
@@ -26,7 +28,8 @@ def test_without_torch_the_error_is_one_line_naming_the_extra() -> None:
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        "aladin: aladin bench needs PyTorch and Torch-Pruning: pip install 'aladin-zoo[zoo]'"]
+        "aladin: aladin bench needs PyTorch (the zoo extra); install it (CPU build) with: "
+        + INSTALL_ZOO]
 
 
 def test_unknown_method_or_bad_seed_count_is_a_usage_error(aladin: Run, tmp_path: Path) -> None:

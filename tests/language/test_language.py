@@ -13,6 +13,7 @@ from torch import nn
 
 from zoo.language.corpus import load_corpus, stdlib_files
 from zoo.language.perplexity import perplexity, unigram_perplexity, windows
+from zoo.registry import INSTALL_LLM
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -71,5 +72,5 @@ def test_missing_llm_extra_is_named() -> None:
             "except zoo.MissingExtraError as exc:\n    print(exc)\n")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
                             text=True, check=False)
-    assert result.stdout.strip() == ("zoo.language needs transformers: "
-                                     "pip install 'aladin-zoo[llm]'"), result.stderr
+    expected = f"zoo.language needs transformers (the llm extra): {INSTALL_LLM}"
+    assert result.stdout.strip() == expected, result.stderr

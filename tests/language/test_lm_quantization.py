@@ -37,6 +37,22 @@ def test_registry_lists_the_three_methods_with_their_papers() -> None:
     assert zoo.get("gptq").obj is gptq
 
 
+@pytest.mark.parametrize("method", ["gptq", "awq", "smoothquant"])
+def test_zoo_quantize_reaches_the_language_model_methods(method: str) -> None:
+    from zoo.language.model import LMSize, build_model
+
+    model = build_model(LMSize(hidden=32, layers=1, heads=2, intermediate=64, vocab=64,
+                               context=16)).eval()
+    before = copy.deepcopy(model.state_dict())
+    ids = torch.randint(0, 64, (2, 16), generator=torch.Generator().manual_seed(0))
+    options = {} if method == "smoothquant" else {"group_size": 32}  # 32 input features
+    quantized = zoo.quantize(model, method=method, data=ids, **options)
+    assert quantized is not model and quantized(ids).logits.shape == (2, 16, 64)
+    assert all(torch.equal(v, before[k]) for k, v in model.state_dict().items())
+    with pytest.raises(ValueError, match=f"quantization method '{method}' needs data="):
+        zoo.quantize(model, method=method)
+
+
 def test_gptq_layer_beats_rtn_on_its_own_objective() -> None:
     torch.manual_seed(0)
     # correlated input channels of uneven size, like activations: what GPTQ's updates exploit

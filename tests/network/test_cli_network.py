@@ -14,6 +14,7 @@ from werkzeug import Request, Response
 
 from zoo.catalog import load
 from zoo.network.enrichment import load_enrichment
+from zoo.network.github import repo_slug
 
 from .answers import ATOM, data, github_rate_limited, github_repo
 
@@ -190,11 +191,15 @@ def test_enrich_writes_the_data_file_and_the_readme_shows_it(
     monkeypatch.setenv("GITHUB_API_URL", server.url_for("/"))
     server.expect_request(re.compile(r"^/repos/[^/]+/[^/]+$")).respond_with_handler(github_repo)
     catalog = load(repo / "catalog")
-    github = {c.url for p in catalog for c in p.code if c.url.startswith("https://github.com/")}
+    # Every code link on github.com that names a repository (http, www. and .git spellings too);
+    # an owner page such as github.com/hpi-xnor has no repository to ask about.
+    github = {c.url for p in catalog for c in p.code if repo_slug(c.url)}
+    assert "https://github.com/hpi-xnor" not in github
     status, out, err = aladin("--root", repo, "enrich")
     assert status == 0, (out, err)
     data = load_enrichment(repo / "catalog")
-    assert set(data) == github and len(server.log) == len(github)
+    repos = {tuple(part.lower() for part in repo_slug(url) or ()) for url in github}
+    assert set(data) == github and len(server.log) == len(repos)  # one request per repository
     assert "wrote catalog/enrichment/github.json, now run `aladin build`" in err
     fpgm = "https://github.com/he-y/filter-pruning-geometric-median"
     assert data[fpgm].stars == 100 * len("filter-pruning-geometric-median")

@@ -16,6 +16,18 @@ preceding RMSNorm (or Linear rows), as in AWQ. The smoothed model is then W8A8: 
 output channel, int8 activations per token computed at run time, int8 GEMMs
 (:class:`zoo.quantization.w8a8.W8A8Linear`).
 
+Example — smoothing alone leaves a (randomly initialised, 2-block) Llama's outputs unchanged up
+to float rounding; :func:`smoothquant` then makes it W8A8:
+
+>>> import torch
+>>> from zoo.language.model import SIZES, build_model
+>>> model = build_model(SIZES["tiny"]).eval()
+>>> ids = torch.randint(0, SIZES["tiny"].vocab, (4, 32))
+>>> smoothed = smooth(model, ids)
+>>> with torch.no_grad():
+...     bool(torch.allclose(smoothed(ids).logits, model(ids).logits, atol=1e-4))
+True
+
 Deviations from the paper:
 
 * Besides the inputs of q/k/v and of the MLP (the paper's two), the inputs of ``o_proj`` (folded
