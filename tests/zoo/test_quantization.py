@@ -325,7 +325,7 @@ def test_batch_norm_is_what_makes_the_binary_lstm_trainable(digits_loaders):
 def test_dorefa_w2a4_fine_tune_stays_within_two_points(trained_cnn, digits_loaders):
     train_data, test_data = digits_loaders
     model = dorefa(trained_cnn.model(), weight_bits=2, activation_bits=4)
-    fine_tune(model, train_data, epochs=4, lr=2e-3, seed=0)
+    fine_tune(model, train_data, epochs=4, lr=5e-3, seed=0)
     assert all(count_levels(w) <= 4 for w in quantized_weights(model).values())
     assert all(n <= 16 for n in input_levels(model, next(iter(test_data))[0]).values())
     assert accuracy(model, test_data) >= trained_cnn.accuracy - 0.02
