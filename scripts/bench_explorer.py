@@ -66,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="aladin-explorer-") as scratch:
         wall0, cpu0 = time.perf_counter(), _cpu()
         catalog = load(args.catalog)
-        build_site(catalog, REPO, Path(scratch) / "site")
+        # The explorer is the same in every language: build the English site only.
+        build_site(catalog, REPO, Path(scratch) / "site", translations=False)
         build_wall, build_cpu = time.perf_counter() - wall0, _cpu() - cpu0
 
         handler = functools.partial(_Quiet, directory=str(Path(scratch) / "site"))

@@ -62,20 +62,16 @@ def test_near_duplicates_name_both_entries() -> None:
     assert [(a, b) for a, b, _ in found] == [("a.yaml", "b.yaml"), ("b.yaml", "d.yaml")]
 
 
-def test_aladin_check_warns_about_near_duplicates_naming_both_files(tmp_path, aladin) -> None:
+def test_aladin_check_warns_about_near_duplicates_naming_both_files(
+        tmp_path, aladin, small_catalog) -> None:
     import datetime as dt
     import shutil
-    from pathlib import Path
 
     from zoo.catalog import Paper
     from zoo.catalog.writer import dump_paper
-    from zoo.registry import by_paper
 
-    repo = Path(__file__).resolve().parents[1]
-    root = tmp_path / "catalog"  # a small catalog: papers before 2000 and the zoo methods' ones
-    shutil.copytree(repo / "catalog", root, ignore=shutil.ignore_patterns("20*-*.yaml"))
-    for paper_id in by_paper():
-        shutil.copy(repo / "catalog" / "papers" / f"{paper_id}.yaml", root / "papers")
+    root = tmp_path / "catalog"
+    shutil.copytree(small_catalog, root)
     for paper_id, title, year in (
         ("2014-neurips-deep-nets-really-need", "Do Deep Nets Really Need to be Deep?", 2014),
         ("2015-iclr-deep-neural-nets-really", "Do deep neural nets really need to be deep", 2015),

@@ -46,8 +46,10 @@ def test_pathological_lines_are_read_or_rejected_in_linear_time(
 
 
 def test_a_long_list_imports_in_linear_time(tmp_path: Path, catalog: Path) -> None:
-    small, report = cpu_import(synthetic_list(500), tmp_path, catalog)
-    large, report = cpu_import(synthetic_list(2_000), tmp_path, catalog)
+    # The best of two runs each: CPU time too grows when the other core's job evicts our caches.
+    small = min(cpu_import(synthetic_list(500), tmp_path, catalog)[0] for _ in range(2))
+    runs = [cpu_import(synthetic_list(2_000), tmp_path, catalog) for _ in range(2)]
+    large, report = min(runs, key=lambda run: run[0])
     assert report.counts["created"] == 2_000
     assert large < 4.0, f"2,000 entries: {large:.2f} s CPU (target: 10,000 in 10 s)"
     assert large < 4 * small * 1.5 + 0.5, (small, large)  # quadratic would be 16 times

@@ -46,13 +46,14 @@ def scratch_repo(root: Path, results: dict[str, Any] | None, text: str | None = 
 
 
 @pytest.fixture(scope="session")
-def catalog() -> Catalog:
-    return load(REPO / "catalog")
+def catalog(small_catalog: Path) -> Catalog:
+    """The small catalog: it holds every paper a benchmark row implements."""
+    return load(small_catalog)
 
 
 @pytest.fixture(scope="session")
 def bench_site(tiny, catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real catalog's website (``mkdocs build --strict``) with the tiny run's results."""
+    """The small catalog's website (``mkdocs build --strict``) with the tiny run's results."""
     results, _ = tiny
     repo = scratch_repo(tmp_path_factory.mktemp("repo"), results)
     out = tmp_path_factory.mktemp("out") / "site"

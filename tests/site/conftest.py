@@ -1,8 +1,9 @@
 """Fixtures for the website tests: real MkDocs builds, a real HTTP server, real Chromium.
 
-Builds are session-scoped (the real catalog, a catalog with hostile strings, and 10,000 synthetic
-papers), each served by ``http.server`` on 127.0.0.1 from a thread. Browser tests drive Debian's
-Chromium through Playwright; without /usr/bin/chromium they skip, except in CI, where they fail.
+Builds are session-scoped (the real catalog, the small catalog with hostile strings, and 10,000
+synthetic papers), each served by ``http.server`` on 127.0.0.1 from a thread. Browser tests drive
+Debian's Chromium through Playwright; without /usr/bin/chromium they skip, except in CI, where they
+fail.
 """
 
 from __future__ import annotations
@@ -100,9 +101,9 @@ def site(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def hostile_catalog_dir(dest: Path) -> Path:
-    """The real catalog plus one entry (and one taxonomy name) full of script injections."""
-    shutil.copytree(REPO / "catalog", dest)
+def hostile_catalog_dir(source: Path, dest: Path) -> Path:
+    """The catalog ``source`` plus one entry (and one taxonomy name) full of script injections."""
+    shutil.copytree(source, dest)
     taxonomy = yaml.safe_load((dest / "taxonomy.yaml").read_text(encoding="utf-8"))
     taxonomy["categories"][0]["subcategories"][1]["zh"] = HOSTILE_SUBCATEGORY_ZH
     (dest / "taxonomy.yaml").write_text(yaml.safe_dump(taxonomy, allow_unicode=True))
@@ -113,19 +114,22 @@ def hostile_catalog_dir(dest: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Catalog, Path]:
+def hostile_site(tmp_path_factory: pytest.TempPathFactory,
+                 small_catalog: Path) -> tuple[Catalog, Path]:
+    """The small catalog with the hostile entry, built in both languages."""
     root = tmp_path_factory.mktemp("hostile")
-    catalog = load(hostile_catalog_dir(root / "catalog"))
+    catalog = load(hostile_catalog_dir(small_catalog, root / "catalog"))
     build_site(catalog, REPO, root / "site")
     return catalog, root / "site"
 
 
 @pytest.fixture(scope="session")
 def synthetic_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Catalog, Path]:
-    """10,000 synthetic papers (outside the real catalog), built into a site."""
+    """10,000 synthetic papers (outside the real catalog), built into an English site (the
+    explorer's scale does not depend on the language; a translation doubles the build)."""
     root = tmp_path_factory.mktemp("synthetic")
     catalog = load(synthetic_catalog(root / "catalog", SYNTHETIC_PAPERS, REPO / "catalog"))
-    build_site(catalog, REPO, root / "site")
+    build_site(catalog, REPO, root / "site", translations=False)
     return catalog, root / "site"
 
 

@@ -45,8 +45,8 @@ def _wait_for(url: str, predicate, seconds: float) -> str | None:
 
 
 @pytest.mark.slow
-def test_serve_rebuilds_when_a_catalog_entry_changes(tmp_path: Path) -> None:
-    shutil.copytree(REPO / "catalog", tmp_path / "catalog")
+def test_serve_rebuilds_when_a_catalog_entry_changes(tmp_path: Path, small_catalog: Path) -> None:
+    shutil.copytree(small_catalog, tmp_path / "catalog")
     shutil.copytree(REPO / "site", tmp_path / "site")
     port = _free_port()
     code = f"from zoo.site import serve; serve({str(tmp_path)!r}, port={port})"

@@ -23,6 +23,7 @@ from zoo.network.enrichment import RepoInfo, dump_enrichment, enrichment_path
 from zoo.site import SiteBuildError, build_site
 from zoo.site.hook import _explorer_config
 from zoo.site.model import SiteModel
+from zoo.site.render import Renderer
 
 from .conftest import REPO
 from .test_browser import address, open_explorer, shown_count
@@ -66,9 +67,9 @@ def fake_repos() -> dict[str, RepoInfo]:
     }
 
 
-def scratch_catalog(dest: Path, enrichment_text: str) -> Path:
-    """A copy of the real catalog with ``enrichment_text`` as its enrichment file."""
-    shutil.copytree(REPO / "catalog", dest)
+def scratch_catalog(source: Path, dest: Path, enrichment_text: str) -> Path:
+    """A copy of the catalog ``source`` with ``enrichment_text`` as its enrichment file."""
+    shutil.copytree(source, dest)
     path = enrichment_path(dest)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(enrichment_text, encoding="utf-8")
@@ -76,9 +77,10 @@ def scratch_catalog(dest: Path, enrichment_text: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def stars_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Catalog, Path]:
+def stars_site(tmp_path_factory: pytest.TempPathFactory,
+               small_catalog: Path) -> tuple[Catalog, Path]:
     root = tmp_path_factory.mktemp("stars")
-    catalog = load(scratch_catalog(root / "catalog", dump_enrichment(fake_repos())))
+    catalog = load(scratch_catalog(small_catalog, root / "catalog", dump_enrichment(fake_repos())))
     build_site(catalog, REPO, root / "site")
     return catalog, root / "site"
 
@@ -160,13 +162,14 @@ def test_explorer_config_holds_each_papers_most_starred_repository(
     assert config["stars"] == expected
     assert config["stars"][TWO_REPOS][0] == 2600  # the most-starred of its two repositories
     # Without enrichment data the explorer gets no stars at all (and shows no Stars column).
-    assert _explorer_config(SiteModel(catalog, {}, repos={}))["stars"] == {}
+    assert _explorer_config(Renderer(SiteModel(catalog, {}, repos={})))["stars"] == {}
 
 
 def test_a_malformed_enrichment_file_fails_the_build_and_names_the_file(
-    tmp_path: Path,
+    tmp_path: Path, small_catalog: Path
 ) -> None:
-    catalog = load(scratch_catalog(tmp_path / "catalog", '{"repos": {"https://x": {"stars": 1'))
+    catalog = load(scratch_catalog(small_catalog, tmp_path / "catalog",
+                                   '{"repos": {"https://x": {"stars": 1'))
     with pytest.raises(SiteBuildError, match=r"enrichment[/\\]github\.json"):
         build_site(catalog, REPO, tmp_path / "site")
     assert not (tmp_path / "site").exists()

@@ -67,17 +67,19 @@ def config_file(repo_root: Path) -> Path:
     return path
 
 
-def build_site(catalog: Catalog, repo_root: Path, out_dir: Path) -> SiteStats:
+def build_site(catalog: Catalog, repo_root: Path, out_dir: Path, *,
+               translations: bool = True) -> SiteStats:
     """Render the site for ``catalog`` into ``out_dir``, replacing it only on success.
 
     The build goes into a temporary directory beside ``out_dir`` and is swapped in at the end;
     any MkDocs warning fails the build (``mkdocs build --strict``) with :class:`SiteBuildError`.
+    ``translations=False`` builds the English site only (each translation costs a second build).
     """
     _require_mkdocs()
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     with _exclusive(out_dir):
-        return _build_locked(catalog, repo_root, out_dir)
+        return _build_locked(catalog, repo_root, out_dir, translations)
 
 
 class SiteBusy(SiteBuildError):
@@ -105,7 +107,8 @@ def _exclusive(out_dir: Path) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def _build_locked(catalog: Catalog, repo_root: Path, out_dir: Path) -> SiteStats:
+def _build_locked(catalog: Catalog, repo_root: Path, out_dir: Path,
+                  translations: bool) -> SiteStats:
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -124,7 +127,7 @@ def _build_locked(catalog: Catalog, repo_root: Path, out_dir: Path) -> SiteStats
         with hook.pinned(catalog=catalog):
             config = load_config(str(config_file(repo_root)), site_dir=str(staging), strict=True)
             build(config)
-            for lang, path in TRANSLATIONS.items():
+            for lang, path in TRANSLATIONS.items() if translations else ():
                 if (Path(repo_root) / path).is_file():
                     build(load_config(str(Path(repo_root) / path), site_dir=str(staging / lang),
                                       strict=True))
