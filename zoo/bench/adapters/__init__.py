@@ -14,7 +14,7 @@ lightweight layers trained from scratch, the recurrent binarisation) — the ``o
 benchmarked in. Methods listed in :data:`NOT_APPLICABLE` are reported with the reason instead.
 
 Modules: :mod:`.pruning`, :mod:`.quantization`, :mod:`.lowrank`, :mod:`.lightweight`,
-:mod:`.nas`, :mod:`.distillation` (zoo methods) and :mod:`.peers` (Torch-Pruning,
+:mod:`.nas`, :mod:`.distillation`, :mod:`.dynamic` (zoo methods) and :mod:`.peers` (Torch-Pruning,
 ``torch.nn.utils.prune``, PyTorch's stock int8 recipe).
 """
 
@@ -129,7 +129,8 @@ def adapter(name: str, **fields: Any) -> Callable[[ApplyFn], ApplyFn]:
 
 
 # Import order is row order: methods by category, then the peers.
-_MODULES = ("pruning", "quantization", "lowrank", "lightweight", "distillation", "nas", "peers")
+_MODULES = ("pruning", "quantization", "lowrank", "lightweight", "distillation", "nas", "dynamic",
+            "peers")
 
 
 def load_adapters() -> dict[str, Adapter]:
