@@ -254,7 +254,9 @@ def test_a_second_build_at_once_is_refused_and_a_killed_builds_leftovers_go(
     try:
         deadline = time.monotonic() + 60
         while killed.exists() or not list((repo / "build").glob(".site.new-*")):
-            assert first.poll() is None and time.monotonic() < deadline, "first build not seen"
+            if first.poll() is not None:
+                pytest.fail(f"the first build ended early: {first.communicate()[1]}")
+            assert time.monotonic() < deadline, "first build not seen"
             time.sleep(0.05)
         status = main(["--root", str(repo), "build"])  # while the first one runs
         _, err = capsys.readouterr()
