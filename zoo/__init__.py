@@ -4,6 +4,8 @@
 ``zoo.get(name)`` return the registered implementations' records, each indexed to its catalog
 paper; ``zoo.load(name)`` returns the implementation itself (``zoo.get(name).obj``).
 Implementations need PyTorch: see the README's Install section (``zoo.registry.INSTALL_ZOO``).
+``zoo.export_onnx`` and ``zoo.export_onnx_int8`` (:mod:`zoo.deploy`) deploy a result to ONNX
+Runtime; they also need the ``deploy`` extra.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ _LAZY = {
     "quantize": "zoo.quantization",
     "decompose": "zoo.lowrank",
     "distill": "zoo.distillation",
+    "export_onnx": "zoo.deploy",
+    "export_onnx_int8": "zoo.deploy",
 }
 
 

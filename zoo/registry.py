@@ -39,7 +39,19 @@ T = TypeVar("T")
 
 
 class MissingExtraError(ImportError):
-    """Raised when a zoo implementation is used without the optional PyTorch extra."""
+    """Raised when a zoo implementation is used without the optional extra it needs.
+
+    ``needs`` is the message after the name of what was asked for ("needs PyTorch (the zoo
+    extra); install it ..."), so an outer import can re-address it to what its caller asked for.
+    """
+
+    def __init__(self, message: str, *, needs: str = "") -> None:
+        super().__init__(message)
+        self.needs = needs
+
+
+def _needing(what: str, needs: str) -> MissingExtraError:
+    return MissingExtraError(f"{what} {needs}", needs=needs)
 
 
 def register(
@@ -83,17 +95,19 @@ class MethodRecord:
 
 _ZOO_EXTRA = frozenset({"torch", "sklearn", "scipy", "torch_pruning"})
 _LLM_EXTRA = frozenset({"transformers", "tokenizers", "safetensors"})
+_DEPLOY_EXTRA = frozenset({"onnx", "onnxruntime", "onnxscript"})
 _GIT = "git+https://github.com/aladin-zoo/Aladin-Light-Weight-Model-Zoo"
 # The README's Install section, in one line: PyTorch's CPU build first (PyPI's torch is the CUDA
 # build), then the package from git until its first PyPI release.
 INSTALL_ZOO = ("pip install torch --index-url https://download.pytorch.org/whl/cpu && pip install "
                f'"aladin-zoo[zoo] @ {_GIT}"')
 INSTALL_LLM = f'pip install "aladin-zoo[zoo,llm] @ {_GIT}"'
+INSTALL_DEPLOY = f'pip install "aladin-zoo[zoo,deploy] @ {_GIT}"'
 
 
 def missing_extra(what: str) -> MissingExtraError:
-    return MissingExtraError(f"{what} needs PyTorch (the zoo extra); install it (CPU build) "
-                             f"with: {INSTALL_ZOO}")
+    return _needing(what, f"needs PyTorch (the zoo extra); install it (CPU build) with: "
+                          f"{INSTALL_ZOO}")
 
 
 def import_zoo_module(module: str, what: str) -> Any:
@@ -109,7 +123,7 @@ def import_zoo_module(module: str, what: str) -> Any:
         missing_extra_error(exc, what)
         raise
     except MissingExtraError as exc:  # a family's own guard: name what the caller asked for
-        raise missing_extra(what) from exc
+        raise (_needing(what, exc.needs) if exc.needs else missing_extra(what)) from exc
 
 
 def load(name: str) -> Any:
@@ -119,12 +133,15 @@ def load(name: str) -> Any:
 
 def missing_extra_error(exc: ModuleNotFoundError, what: str) -> None:
     """Raise :class:`MissingExtraError` naming the extra when ``exc`` is a missing extra's
-    package (``zoo``: PyTorch and friends; ``llm``: transformers, tokenizers, safetensors)."""
+    package (``zoo``: PyTorch and friends; ``llm``: transformers, tokenizers, safetensors;
+    ``deploy``: onnx, onnxruntime, onnxscript)."""
     top = (exc.name or "").split(".")[0]
     if top in _ZOO_EXTRA:
         raise missing_extra(what) from exc
     if top in _LLM_EXTRA:
-        raise MissingExtraError(f"{what} needs {top} (the llm extra): {INSTALL_LLM}") from exc
+        raise _needing(what, f"needs {top} (the llm extra): {INSTALL_LLM}") from exc
+    if top in _DEPLOY_EXTRA:
+        raise _needing(what, f"needs {top} (the deploy extra): {INSTALL_DEPLOY}") from exc
 
 
 def _literal(node: ast.expr, where: str) -> Any:

@@ -25,13 +25,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
-    """``(results, path of the written file)`` of the tiny run."""
+    """``(results, path of the written file)`` of the tiny run (with ONNX Runtime latency)."""
     out = tmp_path_factory.mktemp("bench")
     config = BenchConfig(root=REPO, quick=True, methods=("l1-norm", "int8-ptq"),
                          models=("digits-cnn",), seeds=1, out=out,
                          recipes={"digits-cnn": Recipe(epochs=3, fine_tune_epochs=1)},
                          latency=LatencyProtocol(warmup=1, rounds=2, repeats=2),
-                         sweep_models=("digits-cnn",), command="test")
+                         sweep_models=("digits-cnn",), command="test", ort=True)
     return run_benchmark(config), config.path
 
 

@@ -70,6 +70,17 @@ def test_rows_hold_measured_figures_and_consistent_ratios(tiny) -> None:
     assert int8["accuracy"]["mean"] > base["accuracy"]["mean"] - 0.05
 
 
+def test_every_row_is_timed_in_onnx_runtime_beside_pytorch(tiny) -> None:
+    rows = _rows(tiny[0])
+    for name, row in rows.items():
+        assert set(row["latency_ort_ms"]) == {"1", "64"}, name
+        assert all(v > 0 for v in row["latency_ort_ms"].values()), name
+    # float rows through dynamo, within the float tolerance; int8-ptq only through TorchScript
+    assert rows["l1-norm"]["ort"]["exporter"] == "dynamo"
+    assert rows["l1-norm"]["ort"]["max_abs_diff"] < 1e-4
+    assert rows["int8-ptq"]["ort"]["exporter"] == "torchscript"
+
+
 def test_the_pruning_sweep_is_timed_with_the_rows_under_both_schemes(tiny) -> None:
     results, _ = tiny
     rows = _rows(results)

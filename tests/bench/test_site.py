@@ -3,6 +3,7 @@ in a real MkDocs build (a scratch repository: the real site/ and the tiny run's 
 
 from __future__ import annotations
 
+import copy
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 import zoo
 from zoo.site import SiteBuildError, build_site
-from zoo.site.benchmarks import accuracy_plots, speedup_plots
+from zoo.site.benchmarks import BenchView, accuracy_plots, speedup_plots
 
 from .conftest import scratch_repo
 
@@ -142,3 +143,19 @@ def test_a_malformed_result_file_fails_the_build_and_names_it(catalog, tmp_path:
     repo = scratch_repo(tmp_path / "repo", None, text='{"schema": "aladin-bench/1"}')
     with pytest.raises(SiteBuildError, match=r"full\.json: missing machine"):
         build_site(catalog, repo, tmp_path / "site")
+
+
+def test_the_onnx_runtime_column_shows_only_when_the_file_has_its_figures(tiny) -> None:
+    results = tiny[0]
+    with_ort = BenchView(results, "results.json", frozenset())
+    names = [name for name, _ in with_ort.columns]
+    at = names.index("ORT ms @64")
+    baseline = next(t for t in with_ort.table if t.row["method"] == "baseline")
+    assert len(baseline.cells) == len(names)
+    assert baseline.cells[at].text == f"{baseline.row['latency_ort_ms']['64']:.2f}"
+    older = copy.deepcopy(results)  # a file written without --ort (or before it existed)
+    for row in older["rows"]:
+        row.pop("latency_ort_ms", None)
+    without = BenchView(older, "results.json", frozenset())
+    assert "ORT ms @64" not in [name for name, _ in without.columns]
+    assert all(len(t.cells) == len(names) - 1 for t in without.table)

@@ -14,6 +14,10 @@ On ResNet-56 the same latency session also times the pruning sweep of :mod:`~zoo
 (L1-norm at several ratios, two schemes): the measured speed-up against the FLOP reduction
 beyond the one setting each method row has.
 
+With ``ort`` (``aladin bench --ort``) every row's model is also exported to ONNX and timed in ONNX
+Runtime in the same latency session (:mod:`~zoo.bench.ort`): ``latency_ort_ms`` beside
+``latency_ms``, and under ``ort`` the exporter used or why the model did not export.
+
 An adapter that raises does not stop the run: its row says ``"status": "failed"`` with the error.
 """
 
@@ -81,6 +85,7 @@ class BenchConfig:
     train_threads: int = 1
     command: str = ""
     sweep_models: tuple[str, ...] = ("resnet56",)  # where the pruning sweep runs (with l1-norm)
+    ort: bool = False  # also time every row in ONNX Runtime (zoo.bench.ort; the deploy extra)
 
     def recipe(self, spec: ModelSpec) -> Recipe:
         return self.recipes.get(spec.name) or spec.recipe(self.quick)
@@ -188,18 +193,25 @@ def _method_info(name: str) -> dict[str, Any]:
 
 
 _EAGER = "@eager"
+_ORT = "@ort"
 
 
 def _latency_fields(measured: dict[str, dict[str, dict[str, float]]], name: str,
-                    folded: bool) -> dict[str, Any]:
-    """A row's latency entries: deployed form (BatchNorm folded when possible) and eager form."""
+                    folded: bool, ort: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A row's latency entries: deployed form (BatchNorm folded when possible) and eager form,
+    and with ``--ort`` the ONNX Runtime latency and how the model exported (``ort``)."""
     main, eager = measured[name], measured.get(f"{name}{_EAGER}", measured[name])
-    return {
+    fields: dict[str, Any] = {
         "latency_ms": {b: v["median"] for b, v in main.items()},
         "latency_range_ms": {b: [v["min"], v["max"]] for b, v in main.items()},
         "latency_eager_ms": {b: v["median"] for b, v in eager.items()},
         "bn_folded": folded,
     }
+    if f"{name}{_ORT}" in measured:
+        fields["latency_ort_ms"] = {b: v["median"] for b, v in measured[f"{name}{_ORT}"].items()}
+    if ort is not None:
+        fields["ort"] = ort
+    return fields
 
 
 def _row(run: _Run, spec: ModelSpec, timing: dict[str, Any] | None,
@@ -287,6 +299,14 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig
         timed[name], folded[name] = deployed(model, example)
         if folded[name]:
             timed[f"{name}{_EAGER}"] = model
+    ort_info: dict[str, dict[str, Any]] = {}
+    if config.ort:  # exported as trained (ORT folds BatchNorm), timed in the same session
+        from .ort import ort_models
+
+        with progress.task(f"{spec.name} · ONNX export of {len(eager)} models", 0.0):
+            sessions, ort_info = ort_models(eager, split.x_train[:2],
+                                            threads=config.latency.threads)
+        timed.update({f"{name}{_ORT}": session for name, session in sessions.items()})
     swept: dict[SweepPoint, nn.Module] = {}
     if config.sweeps(spec, adapters):
         swept = sweep_models(baselines[seeds[0]], example, quick=config.quick)
@@ -295,7 +315,8 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig
                        _latency_units(spec, len(timed), config.latency)):
         inputs = split.x_test[: max(config.latency.batch_sizes)]
         measured = latency_session(timed, inputs, config.latency)
-    timing = {name: _latency_fields(measured, name, folded[name]) for name in eager}
+    timing = {name: _latency_fields(measured, name, folded[name], ort_info.get(name))
+              for name in eager}
     baseline = _baseline_row(spec, static_figures(baselines[seeds[0]], example), base_acc,
                              timing["baseline"], seeds)
     raw = {r.adapter.name: _row(r, spec, timing.get(r.adapter.name),

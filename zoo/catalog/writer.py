@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -71,6 +72,30 @@ def write_atomic(path: Path, text: str) -> None:
             handle.write(text)
             if path.exists():
                 os.fchmod(handle.fileno(), stat.S_IMODE(path.stat().st_mode))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def replace_atomic(path: Path, fill: Callable[[Path], None]) -> None:
+    """Replace ``path`` with the file ``fill(tmp)`` writes, in one step, for writers that want a
+    path rather than text (an ONNX exporter, ONNX Runtime's quantiser).
+
+    ``tmp`` is a fresh empty regular file beside ``path`` (same naming and policy as
+    :func:`write_atomic`); ``fill`` overwrites it and may check it. If ``fill`` raises, ``tmp``
+    is removed and ``path`` is left as it was.
+    """
+    refuse_special(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial-{secrets.token_hex(4)}")
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))  # reserve the name
+    try:
+        fill(tmp)
+        if not stat.S_ISREG(tmp.lstat().st_mode):
+            raise NotARegularFile(f"{tmp}: the writer left something other than a regular file")
+        if path.exists():
+            os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -14,6 +14,8 @@ from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, command, err, out, positi
 def cmd_bench(args: argparse.Namespace, repo: Repository) -> int:
     for module in ("zoo.bench.measure", "zoo.bench.runner", "zoo.bench.targets"):
         import_zoo_module(module, "aladin bench")
+    if args.ort:  # before any training: without the deploy extra, say so at once
+        import_zoo_module("zoo.deploy", "aladin bench --ort")
     from ..bench.measure import LatencyProtocol
     from ..bench.runner import BenchConfig, BenchError, run_benchmark
     from ..bench.targets import describe
@@ -21,6 +23,7 @@ def cmd_bench(args: argparse.Namespace, repo: Repository) -> int:
                          models=tuple(args.models), seeds=args.seeds,
                          out=Path(args.out) if args.out else None,
                          latency=LatencyProtocol.for_run(quick=args.quick, threads=args.threads),
+                         ort=args.ort,
                          command=shlex.join(["aladin", *args.argv]))
     try:
         results = run_benchmark(config)
@@ -48,5 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=positive, help="seeds per method (default 3; 1 with --quick)")
     p.add_argument("--threads", type=positive, default=1,
                    help="intra-op threads while timing latency (default 1)")
+    p.add_argument("--ort", action="store_true",
+                   help="also export every row to ONNX and time it in ONNX Runtime beside "
+                   "PyTorch (needs the deploy extra)")
     p.add_argument("--out", help="directory for the result file (default "
                    "benchmarks/results/<version>/)")

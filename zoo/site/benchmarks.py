@@ -137,11 +137,19 @@ COLUMNS: tuple[tuple[str, str, Callable[[Row], Cell]], ...] = (
      lambda r: _num(_batch(r, "latency_ms", "1"), 3)),
     ("ms @64", "median CPU latency at batch 64 (ms)",
      lambda r: _num(_batch(r, "latency_ms", "64"), 2)),
+    ("ORT ms @64", "median ONNX Runtime latency at batch 64 (ms; CPUExecutionProvider, same "
+     "threads, timed in the same session; aladin bench --ort)",
+     lambda r: _num(_batch(r, "latency_ort_ms", "64"), 2)),
     ("Speed-up @64", "baseline latency ÷ latency at batch 64", lambda r: _speedup(r, "64")),
     ("Real share", "batch-64 speed-up ÷ FLOP reduction: how much of the theoretical gain the "
      "CPU delivers", lambda r: _num(_batch(r, "speedup_over_flop_reduction", "64"), 2)),
     ("vs peer", "batch-64 latency ours ÷ peer / accuracy difference in points", _vs_peer),
 )
+
+
+# Columns shown only when some row of the file has their figures (older files, and runs
+# without `aladin bench --ort`, have no ONNX Runtime latency).
+_OPTIONAL = {"ORT ms @64": "latency_ort_ms"}
 
 
 def _cells(row: Row) -> tuple[Cell, ...]:
@@ -173,13 +181,19 @@ class BenchView:
         return self.results["rows"]
 
     @cached_property
+    def _shown(self) -> tuple[int, ...]:
+        """Indexes of the columns shown: all but optional ones no row has figures for."""
+        return tuple(i for i, (name, _, _) in enumerate(COLUMNS)
+                     if name not in _OPTIONAL or any(_OPTIONAL[name] in r for r in self.rows))
+
+    @cached_property
     def table(self) -> list[TableRow]:
         return [TableRow(r, r.get("paper") if r.get("paper") in self.known_papers else None,
-                         _cells(r)) for r in self.rows]
+                         tuple(_cells(r)[i] for i in self._shown)) for r in self.rows]
 
     @property
     def columns(self) -> list[tuple[str, str]]:
-        return [(name, title) for name, title, _ in COLUMNS]
+        return [(COLUMNS[i][0], COLUMNS[i][1]) for i in self._shown]
 
     def for_method(self, name: str) -> MethodBench:
         entries = {m["method"]: m for m in self.results["methods"]}
