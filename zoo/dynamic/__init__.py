@@ -21,34 +21,7 @@ from ..registry import import_zoo_module
 
 import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
 
-from .slimmable import (
-    WIDTHS,
-    SlimmableConv2d,
-    SlimmableDigitsNet,
-    SlimmableHistory,
-    SlimmableLinear,
-    SwitchableBatchNorm2d,
-    active_width,
-    evaluate_widths,
-    export_width,
-    set_width,
-    slim_channels,
-    train_slimmable,
-    widths_of,
-)
+from . import slimmable
+from .slimmable import *  # noqa: F403 (one module so far: the package exports what it exports)
 
-__all__ = [
-    "WIDTHS",
-    "SlimmableConv2d",
-    "SlimmableDigitsNet",
-    "SlimmableHistory",
-    "SlimmableLinear",
-    "SwitchableBatchNorm2d",
-    "active_width",
-    "evaluate_widths",
-    "export_width",
-    "set_width",
-    "slim_channels",
-    "train_slimmable",
-    "widths_of",
-]
+__all__ = list(slimmable.__all__)
