@@ -51,7 +51,9 @@ def _same_state(a: nn.Module, b: nn.Module) -> bool:
 STRUCTURED = [  # Gate Decorator trains its gates for an epoch of the data: slow on a busy machine
     pytest.param(r.name, marks=pytest.mark.slow) if r.name == "gate-decorator" else r.name
     for r in zoo.list_methods("pruning")
-    if r.subcategory == "structured"
+    # halp takes a latency target, and its table times Conv2d/Linear only: it refuses attention
+    # (tests/zoo/test_halp.py)
+    if r.subcategory == "structured" and r.name != "halp"
 ]
 
 
