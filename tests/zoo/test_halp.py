@@ -77,6 +77,16 @@ def test_knapsack_is_exact_on_a_hand_made_table() -> None:
     assert knapsack([[1.0, 2.0]], [[3, 4]], 2) is None  # nothing fits
 
 
+def test_calibration_steps_toward_the_measured_target() -> None:
+    from zoo.pruning.halp import _next_budget
+
+    assert _next_budget([(50.0, 60.0)], 50.0) == pytest.approx(50 * 50 / 60)  # rescaled
+    # measured = predicted + 10 ms: the secant through two attempts lands on the target
+    assert _next_budget([(50.0, 60.0), (40.0, 50.0)], 45.0) == pytest.approx(35.0)
+    # noise (slower although predicted faster): back to rescaling the last prediction
+    assert _next_budget([(50.0, 60.0), (40.0, 65.0)], 45.0) == pytest.approx(40 * 45 / 65)
+
+
 # --- table, selection, surgery ---------------------------------------------------------------
 
 
@@ -91,12 +101,14 @@ def test_pruned_model_runs_is_smaller_and_faster(pruned: Pruned) -> None:
     assert report.minimum_ms < report.target_ms < report.baseline_ms
     assert report.target_ms == pytest.approx(TARGET * report.baseline_ms)
     assert report.measured_ms is not None and report.attempts
+    # the calibration corrects the budget, it does not collapse onto the smallest widths
+    assert report.predicted_ms > report.minimum_ms
     # measured again here, interleaved: generous floor — faster than the unpruned model
     batch = X16.repeat(BATCH, 1, 1, 1)
     times: dict[str, list[float]] = {"model": [], "small": []}
     for _ in range(2):
-        times["model"].append(latency(model, batch, repeats=10))
-        times["small"].append(latency(small, batch, repeats=10))
+        times["model"].append(latency(model, batch, warmup=2, repeats=8))
+        times["small"].append(latency(small, batch, warmup=2, repeats=8))
     assert statistics.median(times["small"]) < statistics.median(times["model"])
 
 
