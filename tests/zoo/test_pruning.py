@@ -581,7 +581,9 @@ def test_coupled_groups_are_additions_and_products_not_depthwise_convolutions() 
 
 def test_prune_names_its_methods_and_rejects_bad_calls(trained_cnn) -> None:
     language_models = {"sparsegpt", "wanda", "llm-pruner"}  # tested in tests/language
-    assert set(zoo.pruning.methods()) == {*STRUCTURED, "snip", "magnitude", *language_models}
+    # halp takes a latency target instead of a ratio: tests/zoo/test_halp.py
+    assert set(zoo.pruning.methods()) == {*STRUCTURED, "halp", "snip", "magnitude",
+                                          *language_models}
     model = trained_cnn.model()
     with pytest.raises(ValueError, match=r"unknown pruning method 'nope'.*fpgm.*taylor"):
         zoo.prune(model, X, method="nope", pruning_ratio=0.5)

@@ -1,7 +1,7 @@
 """Pruning: one entry point, :func:`prune`, over every registered pruning method.
 
-Structured methods (``fpgm``, ``l1_norm``, ``taylor``, ``gate_decorator``) physically remove
-channels and return a smaller model that accepts the same inputs and returns the same shape;
+Structured methods (``fpgm``, ``l1_norm``, ``taylor``, ``gate_decorator``, ``halp``) physically
+remove channels and return a smaller model that accepts the same inputs and returns the same shape;
 unstructured ones (``snip``, ``magnitude``) return the model with ``torch.nn.utils.prune`` masks.
 The pieces are separate, Torch-Pruning style: an *importance* scores each channel of a group of
 coupled layers (:mod:`zoo.pruning.importance` and one module per paper), the *pruner* ranks the
@@ -41,7 +41,7 @@ def prune(
     example_inputs: Any,
     *,
     method: str,
-    pruning_ratio: float,
+    pruning_ratio: float | None = None,
     ignored_layers: Iterable[nn.Module | str] = (),
     data: Iterable[Any] | None = None,
     loss_fn: Any = None,
@@ -50,7 +50,10 @@ def prune(
     """Prune ``model`` with the registered method ``method``; the caller's model is left as is.
 
     ``example_inputs`` (a tensor, or a tuple of positional inputs) is used to trace the model.
-    ``pruning_ratio`` is the fraction of channels (structured) or weights (unstructured) removed.
+    ``pruning_ratio`` is the fraction of channels (structured) or weights (unstructured) removed;
+    every method but ``halp`` needs it. ``halp`` takes a latency target instead:
+    ``latency_target`` (a fraction of the model's measured latency, e.g. 0.5) or
+    ``latency_target_ms`` (see :mod:`zoo.pruning.halp`).
     ``ignored_layers`` (modules or qualified names) are left untouched; the output layer always is.
     Gradient-based methods (``taylor``, ``gate_decorator``, ``snip``) need ``data``, an iterable
     of ``(inputs, targets)`` batches, and use ``loss_fn`` (default cross-entropy). ``options`` are
@@ -62,12 +65,13 @@ def prune(
     that does not run on ``example_inputs`` raises
     :class:`~zoo.pruning.attention.PrunedModelError` naming the layer.
     """
+    if pruning_ratio is not None:  # absent: a method that needs it says so (dispatch's check)
+        options["pruning_ratio"] = pruning_ratio
     return dispatch(
         "pruning",
         method,
         model,
         example_inputs,
-        pruning_ratio=pruning_ratio,
         ignored_layers=ignored_layers,
         data=data,
         loss_fn=loss_fn,

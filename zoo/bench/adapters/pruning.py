@@ -7,6 +7,11 @@ same ratio and ranking scope (per layer, or global with the same 75 % cap per la
 ``l1-norm-block-internal`` is L1-norm in the paper's own scheme for ResNets (``keep_coupled=True``:
 only the channels inside each residual block go, so half of them remove about half of the FLOPs),
 beside Torch-Pruning restricted to the same groups.
+``halp`` prunes to a latency instead of a ratio: half of the trained ResNet-56's measured batch-64
+latency (one thread, as the latency session measures), Taylor importance on 16 batches, then the
+same fine-tune; its comparator is the uniform ``l1-norm`` row (half of every layer's filters, which
+lands near half the latency too). Its row's ``details`` hold the latency it was asked for, the
+one it measured, the table's prediction and the table's build time.
 Unstructured methods zero 80 % of the conv/Linear weights: magnitude pruning after training, SNIP
 at initialisation before training; masks are baked in (``make_permanent``) before measuring, so
 size and latency are those of the dense tensors they still are.
@@ -15,6 +20,7 @@ size and latency are those of the dense tensors they still are.
 from __future__ import annotations
 
 from ... import prune
+from ...pruning.halp import prune_to_latency
 from ...pruning.masks import make_permanent
 from ..models import Context
 from . import Applied, Tolerance, adapter
@@ -48,6 +54,29 @@ def l1_norm(ctx: Context) -> Applied:
          "keep_coupled=True (the residual channels stay: Li et al.'s scheme), then fine-tune")
 def l1_norm_block_internal(ctx: Context) -> Applied:
     return _structured(ctx, "l1-norm", keep_coupled=True)
+
+
+HALP_TARGET = 0.5
+
+
+@adapter("halp", peer="l1-norm", tolerance=PRUNING_TOLERANCE, models=("resnet56",),
+         quick_models=(),
+         setting=f"latency_target={HALP_TARGET} of the measured batch-64 latency (1 thread), "
+         "Taylor importance on 16 batches, latency table in steps of 4 channels, then fine-tune")
+def halp(ctx: Context) -> Applied:
+    pruned, report = prune_to_latency(ctx.trained(), ctx.example_inputs,
+                                      latency_target=HALP_TARGET, data=ctx.train_data,
+                                      batch_size=64, threads=1)
+    before = ctx.accuracy(pruned)
+    ctx.fine_tune(pruned)
+    details = {"latency_target": HALP_TARGET, "baseline_ms": round(report.baseline_ms, 2),
+               "target_ms": round(report.target_ms, 2),
+               "predicted_ms": round(report.predicted_ms, 2),
+               "measured_ms": None if report.measured_ms is None else round(report.measured_ms, 2),
+               "table_seconds": round(report.table_seconds, 1),
+               "table_from_cache": report.table_from_cache,
+               "kept": {name: list(k) for name, k in report.kept.items()}}
+    return Applied(pruned, before_recovery=before, details=details)
 
 
 @adapter("fpgm", peer="tp-fpgm", tolerance=PRUNING_TOLERANCE,
