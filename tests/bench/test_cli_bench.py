@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import shlex
 import subprocess
 import sys
 import textwrap
@@ -95,7 +97,8 @@ def _fake_entry_points(monkeypatch: pytest.MonkeyPatch, calls: list[tuple[str, l
     """Stand-ins for the two language benchmark modules: their ``main`` records its argv."""
     for name in ("zoo.bench.language", "zoo.bench.lm_pruning"):
         module = types.ModuleType(name)
-        module.main = lambda argv, name=name: calls.append((name, argv)) or 0  # type: ignore
+        module.main = (lambda argv, command, name=name:  # type: ignore[attr-defined]
+                       calls.append((name, [*argv, command])) or 0)
         monkeypatch.setitem(sys.modules, name, module)
 
 
@@ -109,17 +112,19 @@ def test_language_section_calls_both_entry_points_with_one_model_folder(
                               "tiny", "--out", tmp_path)
     assert status == 0 and out == "", err
     folder = str(REPO / "build" / "lm-tiny")
+    command = shlex.join(["aladin", "--root", str(REPO), "bench", "--section", "language",
+                          "--lm-recipe", "tiny", "--out", str(tmp_path)])
     assert calls == [
         ("zoo.bench.language", ["--recipe", "tiny", "--folder", folder,
-                                "--out", str(tmp_path / "language.json")]),
+                                "--out", str(tmp_path / "language.json"), command]),
         ("zoo.bench.lm_pruning", ["--recipe", "tiny", "--folder", folder,
-                                  "--out", str(tmp_path / "lm-pruning.json")])]
+                                  "--out", str(tmp_path / "lm-pruning.json"), command])]
     assert err.splitlines() == [f"wrote {tmp_path / 'language.json'}",
                                 f"wrote {tmp_path / 'lm-pruning.json'}"]
     calls.clear()  # the defaults: the small model under build/, the committed files' places
     status, _, _ = aladin("--root", REPO, "bench", "--section", "language")
     assert status == 0
-    assert [argv for _, argv in calls] == [
+    assert [argv[:-1] for _, argv in calls] == [
         ["--recipe", "small", "--folder", str(REPO / "build" / "lm-small"), "--out",
          str(REPO / "benchmarks" / "results" / name)]
         for name in ("language.json", "lm-pruning.json")]
@@ -135,3 +140,13 @@ def test_language_section_without_llmcompressor_says_which_extra(
     assert status == 1 and out == "" and calls == []  # nothing ran, not even the vision part
     assert err.splitlines() == ["aladin: aladin bench --section language needs llmcompressor "
                                 "for its peer rows (the bench-llm extra): " + INSTALL_BENCH_LLM]
+
+
+def test_the_stand_ins_match_the_real_entry_points() -> None:
+    """The real ``main(argv, *, command)`` of both modules, read from source (importing them
+    loads transformers: tens of seconds), so the stand-ins above call what the CLI calls."""
+    for path in ("zoo/bench/language.py", "zoo/bench/lm_pruning.py"):
+        tree = ast.parse((REPO / path).read_text(encoding="utf-8"))
+        main = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "main")
+        assert [a.arg for a in main.args.args] == ["argv"], path
+        assert [a.arg for a in main.args.kwonlyargs] == ["command"], path

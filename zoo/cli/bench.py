@@ -77,10 +77,11 @@ def _language(args: argparse.Namespace, repo: Repository, language: ModuleType,
     results = Path(args.out) if args.out else repo.root / "benchmarks" / "results"
     quant, pruning = (results / name for name in LANGUAGE_FILES)
     common = ["--recipe", recipe, "--folder", str(folder)]
-    status = language.main([*common, "--out", str(quant)])
+    command = shlex.join(["aladin", *args.argv])  # recorded in both files
+    status = language.main([*common, "--out", str(quant)], command=command)
     if status == 0:
         err(f"wrote {quant}")
-        status = lm_pruning.main([*common, "--out", str(pruning)])
+        status = lm_pruning.main([*common, "--out", str(pruning)], command=command)
         if status == 0:
             err(f"wrote {pruning}")
     return EXIT_OK if status == 0 else EXIT_INVALID
