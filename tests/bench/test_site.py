@@ -134,7 +134,11 @@ def test_without_results_the_page_says_how_to_make_them(catalog, tmp_path: Path)
     repo = scratch_repo(tmp_path / "repo", None)
     build_site(catalog, repo, tmp_path / "site")
     text = (tmp_path / "site" / "benchmarks.html").read_text(encoding="utf-8")
-    assert "No benchmark results are committed yet" in text and "aladin bench" in text
+    assert "No vision benchmark results are committed yet" in text and "aladin bench" in text
+    # ... and so does its language-model part, for each of its two files
+    assert "No language-model quantisation results are committed yet." in text
+    assert "No language-model pruning or distillation results are committed yet." in text
+    assert "aladin bench --section language" in text
     paper = (tmp_path / "site" / "papers" / f"{zoo.get('l1-norm').paper}.html").read_text()
     assert 'id="benchmarks"' not in paper
 

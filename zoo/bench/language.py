@@ -19,6 +19,9 @@ with outlier channels *injected* (a few RMSNorm weights × 30, compensated in th
 gate/up columns so the float model is unchanged) — stated as such in the results.
 
 Latency figures come from a shared machine and are noisy: the result file records the load.
+
+``aladin bench --section language`` runs this module and then :mod:`zoo.bench.lm_pruning` on
+one model folder; each file records the command that wrote it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ import copy
 import json
 import os
 import platform
+import shlex
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -261,7 +266,11 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
+    """Run the benchmark and write its file; ``command`` is recorded as the one that ran it
+    (default: this module's command line; ``aladin bench --section language`` passes its own)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = command or shlex.join(["python", "-m", "zoo.bench.language", *argv])
     parser = argparse.ArgumentParser(prog="python -m zoo.bench.language")
     parser.add_argument("--recipe", default="small", help="tiny or small (default)")
     parser.add_argument("--folder", help="model folder (default build/lm-<recipe>)")
@@ -286,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         "calibration": args.calibration, "threads": THREADS,
         "activation_levels": activation_levels(), "python": platform.python_version(),
         "load_average": os.getloadavg(), "duration_seconds": round(time.time() - started, 1),
-        "rows": rows, "targets": targets(rows),
+        "command": command, "rows": rows, "targets": targets(rows),
     }
     for target in results["targets"]:
         checks = "; ".join(

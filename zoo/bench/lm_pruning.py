@@ -13,7 +13,8 @@ One run on one trained checkpoint (:func:`zoo.language.train.prepare_lm`):
   and data), validation perplexity.
 
 Targets are evaluated where they are stated (issue 13) and printed; the rows and targets are
-written to ``benchmarks/results/lm-pruning.json`` by ``python -m zoo.bench.lm_pruning``. Peers are
+written to ``benchmarks/results/lm-pruning.json`` by ``python -m zoo.bench.lm_pruning`` (or
+``aladin bench --section language``, after :mod:`zoo.bench.language`). Peers are
 imported only here. Timing figures on a shared 2-core machine are noisy; the protocol
 (threads, repeats, median) is in the file.
 """
@@ -23,7 +24,9 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import shlex
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -268,7 +271,11 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
+    """Run the parts asked for and write the file (other parts' rows are kept); ``command`` is
+    recorded as the one that ran it (default: this module's command line)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = command or shlex.join(["python", "-m", "zoo.bench.lm_pruning", *argv])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", default="small")
     parser.add_argument("--folder", type=Path, required=True, help="trained LM folder (reused)")
@@ -299,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
                                   pretrain_steps=args.pretrain_steps)
     result = {"recipe": args.recipe, "threads": THREADS, "torch": torch.__version__,
               "seconds": round(time.perf_counter() - started, 1), "rows": rows,
-              "targets": targets(rows),
+              "targets": targets(rows), "command": command,
               "note": "timings on a shared 2-core machine with other jobs running: noisy"}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, default=float))

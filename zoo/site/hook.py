@@ -34,6 +34,7 @@ from .benchmarks import PAGE_URI as BENCH_PAGE
 from .benchmarks import BenchView, ResultsError, load_bench_view
 from .feed import atom_feed
 from .i18n import EXPLORER_STRINGS
+from .lm_benchmarks import LanguageView, load_language_view
 from .model import SiteModel, category_uri, method_uri, paper_uri, venue_uri, year_uri
 from .pages import PrebuiltPage, Stopwatch, add_page, add_static
 from .render import Renderer, url_of
@@ -112,6 +113,19 @@ def _bench_view(config: MkDocsConfig, catalog: Catalog) -> BenchView | None:
         raise PluginError(str(exc)) from exc
 
 
+def _language_view(config: MkDocsConfig, catalog: Catalog) -> LanguageView:
+    """The committed language-model results (either file may be absent), rows linked to the
+    papers of the zoo methods they run."""
+    from ..registry import list_methods
+
+    repo_root = Path(config.config_file_path).resolve().parent.parent
+    papers = {r.name: r.paper for r in list_methods() if r.paper in catalog}
+    try:
+        return load_language_view(repo_root, papers)
+    except ResultsError as exc:
+        raise PluginError(str(exc)) from exc
+
+
 def _text(value: str) -> str:
     """A plain string made safe for places the theme prints raw (titles, nav, attributes)."""
     return html.escape(" ".join(value.split()), quote=True)
@@ -133,7 +147,8 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
             branch=str(options.get("branch", "main")),
         )
         bench = _bench_view(config, catalog)
-        renderer = Renderer(model, config.use_directory_urls, bench, lang=lang)
+        renderer = Renderer(model, config.use_directory_urls, bench, lang=lang,
+                            lm=_language_view(config, catalog))
         _state.update(model=model, renderer=renderer)
         config.nav = _expand_nav(config.nav or [], model, lang)
     return config

@@ -25,6 +25,7 @@ from .apidocs import MethodDoc
 from .benchmarks import PAGE_URI as BENCH_PAGE
 from .benchmarks import BenchView
 from .i18n import translator
+from .lm_benchmarks import LanguageView
 from .model import (
     Section,
     SiteModel,
@@ -132,6 +133,7 @@ class Renderer:
     directory_urls: bool = True
     bench: BenchView | None = None  # the committed benchmark results, if any
     lang: str = "en"  # the interface's language (zoo.site.i18n)
+    lm: LanguageView | None = None  # the committed language-model results (either may be absent)
 
     def __post_init__(self) -> None:
         self.t = translator(self.lang)
@@ -226,21 +228,34 @@ class Renderer:
         return Rendered(self.render("year.html", year_uri(year), year=year, papers=papers), [])
 
     def benchmarks(self) -> Rendered:
-        html = self._in_english(self.render("benchmarks.html", BENCH_PAGE, bench=self.bench))
-        if self.bench is None:
-            return Rendered(html, [])
-        results, bench = self.bench.results, self.bench
-        sections = [("run", "The run"), ("targets", "Targets"), ("results", "Results"),
-                    ("sweep", "Pruning sweep"), ("plots", "Plots"), ("models", "Models"),
-                    ("peers", "Peers"),
-                    ("settings", "Own settings and methods not in this run"),
-                    ("reproduce", "Reproduce")]
-        present = {"targets": bool(results.get("targets")), "peers": bool(bench.peers),
-                   "sweep": bool(bench.sweep),
-                   "settings": bool(bench.own_settings or bench.not_benchmarked)}
-        toc = [(i, n) for i, n in sections if present.get(i, True)]
-        rows = {f"bench-{r['method']}-{r['model']}" for r in bench.rows}
-        return Rendered(html, tokens(toc), anchors=frozenset(rows))
+        lm = self.lm or LanguageView(None, None, {})
+        html = self._in_english(self.render("benchmarks.html", BENCH_PAGE, bench=self.bench,
+                                            lm=lm))
+        toc: list[TocToken] = []
+        anchors: set[str] = set(lm.anchors)
+        if self.bench is not None:
+            results, bench = self.bench.results, self.bench
+            sections = [("run", "The run"), ("targets", "Targets"), ("results", "Results"),
+                        ("sweep", "Pruning sweep"), ("plots", "Plots"), ("models", "Models"),
+                        ("peers", "Peers"),
+                        ("settings", "Own settings and methods not in this run"),
+                        ("reproduce", "Reproduce")]
+            present = {"targets": bool(results.get("targets")), "peers": bool(bench.peers),
+                       "sweep": bool(bench.sweep),
+                       "settings": bool(bench.own_settings or bench.not_benchmarked)}
+            toc = tokens([(i, n) for i, n in sections if present.get(i, True)])
+            anchors |= {f"bench-{r['method']}-{r['model']}" for r in bench.rows}
+        t = self.t
+        parts = [("lm-run", t("The language-model runs"), bool(lm.quantization or lm.pruning)),
+                 ("lm-targets", t("Language-model targets"), bool(lm.targets)),
+                 ("lm-quantization", t("Quantisation"), True),
+                 *((table.id, t(heading), True) for heading, table in lm.pruning_tables),
+                 ("lm-pruning", t("Pruning and distillation"), lm.pruning is None),
+                 ("lm-reproduce", t("Reproduce the language-model benchmarks"), True)]
+        [language] = tokens([("language", t("Language models"))])
+        language["children"] = [{**token, "level": 3} for token in
+                                tokens([(i, n) for i, n, present in parts if present])]
+        return Rendered(html, [*toc, language], anchors=frozenset(anchors))
 
     def api_index(self) -> Rendered:
         return Rendered(self._in_english(self.render("api_index.html", "api/index.md")), [])
