@@ -172,6 +172,18 @@ def test_method_rows_link_to_their_paper_pages(lm_site: Path) -> None:
         assert link[1:] in page.ids, f"benchmarks.html links to a missing anchor {link}"
 
 
+@pytest.mark.parametrize("method", ["gptq", "wanda", "llm-pruner", "minillm"])
+def test_a_methods_paper_page_shows_its_own_rows(lm_site: Path, method: str) -> None:
+    page = _parse(lm_site / "papers" / f"{zoo.get(method).paper}.html")
+    shown = [(row[0], table_id) for table_id, table in page.tables.items()
+             for row in table["rows"]]
+    committed = [r for name in (LANGUAGE_FILE, PRUNING_FILE) for r in _committed(name)["rows"]
+                 if r["method"] == method]
+    assert committed and {name for name, _ in shown} == {method}  # its rows, no peer's
+    assert len(shown) == len([r for r in committed if r.get("kind") != "peer"])
+    assert "benchmarks" in page.headings and any("benchmarks.html#lm-" in x for x in page.links)
+
+
 def test_the_chinese_page_has_the_translated_headings(lm_site: Path) -> None:
     headings = _parse(lm_site / "zh" / "benchmarks.html").headings
     assert headings["language"] == "语言模型"

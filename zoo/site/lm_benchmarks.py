@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -378,9 +378,24 @@ class LanguageView:
         return self.quantization_targets + self.pruning_targets
 
     @property
+    def tables(self) -> list[tuple[str, LMTable]]:
+        """``(heading, table)`` of every table present, in page order."""
+        quantization = [("Quantisation", self.quantization_table)] if self.quantization_table \
+            else []
+        return quantization + self.pruning_tables
+
+    @property
     def anchors(self) -> frozenset[str]:
-        tables = [self.quantization_table, *(t for _, t in self.pruning_tables)]
-        return frozenset(r.anchor for t in tables if t for r in t.rows)
+        return frozenset(r.anchor for _, t in self.tables for r in t.rows)
+
+    def tables_for(self, method: str) -> list[tuple[str, LMTable]]:
+        """The tables holding rows of zoo method ``method``, cut to those rows (its paper page)."""
+        found = []
+        for heading, table in self.tables:
+            rows = tuple(r for r in table.rows if r.row.get("method") == method and not r.peer)
+            if rows:
+                found.append((heading, replace(table, rows=rows)))
+        return found
 
 
 def load_language_view(repo_root: Path, papers: Mapping[str, str]) -> LanguageView:

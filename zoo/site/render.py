@@ -164,13 +164,19 @@ class Renderer:
             paper=paper, names=self.model.names(paper), methods=methods,
             venue=self.model.catalog.venue(paper.venue), label=self.model.catalog.label(paper),
         )
-        bench_methods = [self.bench.for_method(m.name) for m in methods] if self.bench else []
+        # Language-model methods are measured by their own runs (zoo.bench.language, lm_pruning).
+        lm_methods = [(m.name, tables) for m in methods
+                      if self.lm and (tables := self.lm.tables_for(m.name))]
+        measured = {name for name, _ in lm_methods}
+        bench_methods = [self.bench.for_method(m.name) for m in methods
+                         if m.name not in measured] if self.bench else []
         resources = [r for r in paper.resources if is_http_url(r.url)]
         html = self.render(
             "paper.html", paper_uri(paper.id), links=paper_links(paper), related=related,
             resources=resources,
             edit_url=self.model.repo_link("edit", self.model.entry_path(paper)),
-            bench=self.bench, bench_methods=bench_methods, bench_page=BENCH_PAGE, **context,
+            bench=self.bench, bench_methods=bench_methods, lm_methods=lm_methods,
+            bench_page=BENCH_PAGE, **context,
         )
         # Search indexes a digest of the page (title, authors, venue, categories, zoo), not the
         # BibTeX and related-paper lists: a smaller index with fewer false hits, parsed 10x faster.
@@ -182,7 +188,7 @@ class Renderer:
         sections = [("links", t("Links"), True), ("resources", t("More links"), bool(resources)),
                     ("code", t("Code"), bool(paper.code)),
                     ("zoo", t("Zoo implementation"), bool(methods)),
-                    ("benchmarks", t("Benchmarks"), bool(bench_methods)),
+                    ("benchmarks", t("Benchmarks"), bool(bench_methods or lm_methods)),
                     ("bibtex", t("BibTeX"), True), ("related", t("Related papers"), bool(related))]
         toc = [(anchor, name) for anchor, name, present in sections if present]
         anchors = ["authors"] + (["sources"] if paper.sources else [])
