@@ -3,6 +3,7 @@
 
     .venv/bin/python scripts/bench_explorer.py                 # the repository's catalog
     .venv/bin/python scripts/bench_explorer.py --catalog DIR   # another catalog directory
+    .venv/bin/python scripts/bench_explorer.py --papers 10000  # a synthetic catalog of that size
 
 Builds the site of the catalog (what ``aladin build`` runs after the README) into a temporary
 directory, serves it on 127.0.0.1 and drives Debian's Chromium: every category and subcategory
@@ -55,6 +56,7 @@ def _search_ms(page: object, query: str) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--catalog", type=Path, default=REPO / "catalog")
+    parser.add_argument("--papers", type=int, help="time a synthetic catalog of N papers instead")
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -62,10 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     from zoo.catalog import load
     from zoo.site import build_site
     from zoo.site.explorer_timing import MEASURE
+    from zoo.site.synthetic import synthetic_catalog
 
     with tempfile.TemporaryDirectory(prefix="aladin-explorer-") as scratch:
+        source = args.catalog
+        if args.papers:  # written before the clock starts: the YAML files are set-up
+            source = synthetic_catalog(Path(scratch) / "catalog", args.papers, REPO / "catalog")
         wall0, cpu0 = time.perf_counter(), _cpu()
-        catalog = load(args.catalog)
+        catalog = load(source)
         # The explorer is the same in every language: build the English site only.
         build_site(catalog, REPO, Path(scratch) / "site", translations=False)
         build_wall, build_cpu = time.perf_counter() - wall0, _cpu() - cpu0

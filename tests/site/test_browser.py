@@ -340,7 +340,7 @@ def test_mobile_width_has_no_horizontal_scroll_and_screenshots(
 # --- scale ----------------------------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_explorer_with_10000_papers_updates_quickly(
+def test_explorer_with_thousands_of_papers_counts_right_and_updates_quickly(
     synthetic_site: tuple[Catalog, Path], serve_dir: Callable[[Path], str],
     new_page: Callable[..., object], capsys: pytest.CaptureFixture[str], artifacts: Path,
 ) -> None:
