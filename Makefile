@@ -29,7 +29,8 @@ test: setup-test
 	$(VENV)/aladin check
 	$(VENV)/aladin build --check
 	$(VENV)/ruff check .
-	$(VENV)/python -m pytest
+	# One worker per core (at most 4); a file's tests share a worker, so its fixtures are built once.
+	$(VENV)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 bench-site: setup
 	$(VENV)/python scripts/bench_site.py --papers 10000

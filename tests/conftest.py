@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from zoo.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -56,3 +63,61 @@ def aladin(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, 
         return status, out, err
 
     return run
+
+
+# --- the browser (one Playwright session per test process: a second sync_playwright() inside
+# the first fails) ----------------------------------------------------------------------------
+
+def chromium_executable() -> Path:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    message = f"{CHROMIUM} is missing: apt-get install chromium (scripts/setup.sh test does)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    executable = chromium_executable()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _local_only(route: object) -> None:
+    """Nothing leaves the machine: requests to anything but 127.0.0.1 are aborted."""
+    if urlsplit(route.request.url).hostname == "127.0.0.1":
+        route.continue_()
+    else:
+        route.abort()
+
+
+@pytest.fixture
+def new_page(browser: object) -> Iterator[Callable[..., object]]:
+    """``new_page(width=1280, height=900)`` -> a page in a fresh context; dialogs are recorded in
+    ``page.dialogs`` and dismissed, uncaught errors in ``page.errors``."""
+    contexts = []
+
+    def make(width: int = 1280, height: int = 900, **options: object) -> object:
+        context = browser.new_context(viewport={"width": width, "height": height}, **options)
+        context.route("**/*", _local_only)
+        contexts.append(context)
+        page = context.new_page()
+        page.dialogs = []
+        page.errors = []
+
+        def on_dialog(dialog: object) -> None:
+            page.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,6 @@ from urllib.parse import urlsplit
 import pytest
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -33,24 +31,17 @@ def base_url(bench_site: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(base_url: str) -> Iterator[object]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium (scripts/setup.sh test does)"
-        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                             args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", lambda route: route.continue_()
-                      if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())
-        tab = context.new_page()
-        tab.errors = []
-        tab.on("pageerror", lambda error: tab.errors.append(str(error)))
-        tab.goto(base_url + "benchmarks.html")
-        yield tab
-        browser.close()
+def page(base_url: str, browser: object) -> Iterator[object]:
+    """The Benchmarks page in the session's Chromium (tests/conftest.py), local requests only."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.route("**/*", lambda route: route.continue_()
+                  if urlsplit(route.request.url).hostname == "127.0.0.1" else route.abort())
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.goto(base_url + "benchmarks.html")
+    yield tab
+    context.close()
 
 
 def _column(page: object, header: str) -> list[float | None]:

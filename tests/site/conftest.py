@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -25,11 +23,6 @@ from zoo.site import build_site
 from zoo.site.synthetic import synthetic_catalog
 
 REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 ARTIFACTS = REPO / "test-artifacts"
 # The explorer's correctness past the real catalog's size; its speed at 10,000 papers is measured
 # by scripts/bench_explorer.py (a 10,000-paper build alone took 100 s of the suite).
@@ -136,61 +129,6 @@ def synthetic_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Catalog, P
 
 
 # --- the browser --------------------------------------------------------------------------------
-
-def chromium_executable() -> Path:
-    if CHROMIUM.exists():
-        return CHROMIUM
-    message = f"{CHROMIUM} is missing: apt-get install chromium (scripts/setup.sh test does)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    executable = chromium_executable()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _local_only(route: object) -> None:
-    """Nothing leaves the machine: requests to anything but 127.0.0.1 are aborted."""
-    if urlsplit(route.request.url).hostname == "127.0.0.1":
-        route.continue_()
-    else:
-        route.abort()
-
-
-@pytest.fixture
-def new_page(browser: object) -> Iterator[Callable[..., object]]:
-    """``new_page(width=1280, height=900)`` -> a page in a fresh context; dialogs are recorded in
-    ``page.dialogs`` and dismissed, uncaught errors in ``page.errors``."""
-    contexts = []
-
-    def make(width: int = 1280, height: int = 900, **options: object) -> object:
-        context = browser.new_context(viewport={"width": width, "height": height}, **options)
-        context.route("**/*", _local_only)
-        contexts.append(context)
-        page = context.new_page()
-        page.dialogs = []
-        page.errors = []
-
-        def on_dialog(dialog: object) -> None:
-            page.dialogs.append(dialog.message)
-            dialog.dismiss()
-
-        page.on("dialog", on_dialog)
-        page.on("pageerror", lambda error: page.errors.append(str(error)))
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
