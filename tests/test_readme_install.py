@@ -26,7 +26,7 @@ def test_quickstart_states_the_needs_and_runs_the_tests_before_the_site() -> Non
     quickstart = section("Quickstart").split("\n### ")[0]
     python = PROJECT["requires-python"].removeprefix(">=")
     for need in (f"Python ≥ {python}", "Debian or Ubuntu", "root or sudo", "apt-get",
-                 "about 10 minutes", "1.5 GB"):
+                 "about 15 minutes", "1.5 GB"):
         assert need in " ".join(quickstart.split()), need
     commands = re.findall(r"^make (\w+)", quickstart, re.M)
     assert commands == ["test", "site"]  # `make site` serves until Ctrl-C: it must come last
