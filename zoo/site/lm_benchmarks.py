@@ -67,6 +67,14 @@ def _relative(value: Any, base: Any, title: str = "") -> Cell:
     return Cell(f"{change:+.2f} %", change, title=title)
 
 
+def _against(row: Row, reference: Row | None, what: str) -> Cell:
+    """``row``'s perplexity change against ``reference`` (none, or the row itself: a dash)."""
+    if reference is None or reference is row:
+        return Cell("–", None)
+    return _relative(row.get("perplexity"), reference.get("perplexity"),
+                     f"perplexity change against {what} ({reference.get('perplexity', 0):.2f})")
+
+
 def _text(value: Any) -> Cell:
     return Cell(str(value) if value not in (None, "") else "–", str(value or ""), numeric=False)
 
@@ -158,12 +166,7 @@ class LanguageView:
         return next((r for r in rows if r.get("name") == f"{PEER_PREFIX}-{row.get('name')}"), None)
 
     def _vs_fp32(self, row: Row) -> Cell:
-        fp32 = self._reference(row)
-        if fp32 is None or fp32 is row:
-            return Cell("–", None)
-        return _relative(row.get("perplexity"), fp32.get("perplexity"),
-                         f"perplexity change against fp32 on the same model "
-                         f"({fp32.get('perplexity', 0):.2f})")
+        return _against(row, self._reference(row), "fp32 on the same model")
 
     def _vs_quant_peer(self, row: Row) -> Cell:
         peer = self._quant_peer(row)
@@ -225,11 +228,7 @@ class LanguageView:
     def _vs_dense(self, row: Row, base: str = "dense") -> Cell:
         dense = next((r for r in self._section(str(row.get("section")))
                       if r["method"] == base), None)
-        if dense is None or dense is row:
-            return Cell("–", None)
-        return _relative(row.get("perplexity"), dense.get("perplexity"),
-                         f"perplexity change against the {base} model of the same run "
-                         f"({dense.get('perplexity', 0):.2f})")
+        return _against(row, dense, f"the {base} model of the same run")
 
     def _vs_pruning_peer(self, row: Row) -> Cell:
         peer = self._pruning_peer(row)
