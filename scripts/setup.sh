@@ -25,8 +25,8 @@ if [ "$target" = test ]; then
     # Only torch from that index; its small dependencies come with the next step from PyPI.
     "${pip[@]}" --no-deps "torch==2.13.0" --index-url "$torch_index"
   fi
-  step "installing aladin-zoo (editable) with the zoo, llm, deploy, site and dev extras"
-  "${pip[@]}" -e ".[zoo,llm,deploy,site,dev]"
+  step "installing aladin-zoo (editable) with the zoo, bench, llm, deploy, site and dev extras"
+  "${pip[@]}" -e ".[zoo,bench,llm,deploy,site,dev]"
   # Browser tests drive Debian's Chromium; test tools cannot download their own browser here.
   # A CJK font lets the screenshots show the Chinese names instead of boxes.
   missing=()

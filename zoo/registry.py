@@ -103,6 +103,8 @@ INSTALL_ZOO = ("pip install torch --index-url https://download.pytorch.org/whl/c
                f'"aladin-zoo[zoo] @ {_GIT}"')
 INSTALL_LLM = f'pip install "aladin-zoo[zoo,llm] @ {_GIT}"'
 INSTALL_DEPLOY = f'pip install "aladin-zoo[zoo,deploy] @ {_GIT}"'
+# Ray, for `aladin bench --ray`.
+INSTALL_BENCH = f'pip install "aladin-zoo[zoo,bench] @ {_GIT}"'
 # The language-model benchmark's peers (llmcompressor) beside the llm extra.
 INSTALL_BENCH_LLM = f'pip install "aladin-zoo[zoo,bench-llm] @ {_GIT}"'
 

@@ -79,8 +79,12 @@ class Progress:
         try:
             yield
         finally:
-            self.done += units
-            self._draw(label, final=not self.interactive)
+            self.advance(label, units)
+
+    def advance(self, label: str, units: float) -> None:
+        """Count ``units`` of work that finished elsewhere (a Ray task) and show ``label``."""
+        self.done += units
+        self._draw(label, final=not self.interactive)
 
     def close(self, message: str = "done") -> None:
         self.done = self.total

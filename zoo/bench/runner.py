@@ -18,6 +18,10 @@ With ``ort`` (``aladin bench --ort``) every row's model is also exported to ONNX
 Runtime in the same latency session (:mod:`~zoo.bench.ort`): ``latency_ort_ms`` beside
 ``latency_ms``, and under ``ort`` the exporter used or why the model did not export.
 
+With ``ray`` (``aladin bench --ray ADDRESS``) steps 1 and 2 run as tasks on a Ray cluster
+(:mod:`~zoo.bench.execution`), every model's at once; step 3 waits until the cluster is done and
+times everything here, so the latency figures are those of a local run.
+
 An adapter that raises does not stop the run: its row says ``"status": "failed"`` with the error.
 """
 
@@ -27,7 +31,7 @@ import datetime as dt
 import shlex
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,8 +41,17 @@ from torch import nn
 
 from .. import __version__
 from ..registry import get, list_methods
-from .adapters import NOT_APPLICABLE, Adapter, Applied, load_adapters
+from .adapters import NOT_APPLICABLE, Adapter, load_adapters
 from .environment import git_state, library_versions, machine_info
+from .execution import (
+    Executor,
+    LocalExecutor,
+    Outcome,
+    Trained,
+    apply_task,
+    connect,
+    train_task,
+)
 from .measure import (
     LatencyProtocol,
     deployed,
@@ -46,16 +59,7 @@ from .measure import (
     static_figures,
     steady_allocator,
 )
-from .models import (
-    MODELS,
-    SPLIT_SEED,
-    Context,
-    ModelSpec,
-    Recipe,
-    make_loaders,
-    split_for,
-    train_baseline,
-)
+from .models import MODELS, SPLIT_SEED, ModelSpec, Recipe, split_for
 from .progress import Progress
 from .results import SCHEMA, derive_row, results_path, summarize, write_results
 from .sweep import RATIOS, SCHEMES, SWEEP_METHOD, SweepPoint, sweep_models, sweep_rows
@@ -86,6 +90,8 @@ class BenchConfig:
     command: str = ""
     sweep_models: tuple[str, ...] = ("resnet56",)  # where the pruning sweep runs (with l1-norm)
     ort: bool = False  # also time every row in ONNX Runtime (zoo.bench.ort; the deploy extra)
+    ray: str | None = None  # train on a Ray cluster: its address, or "local" (zoo.bench.execution)
+    ray_cpus: int | None = None  # CPUs of a local Ray cluster (default: all)
 
     def recipe(self, spec: ModelSpec) -> Recipe:
         return self.recipes.get(spec.name) or spec.recipe(self.quick)
@@ -167,20 +173,65 @@ class _Run:
     error: str | None = None
 
 
-def _apply(adapter: Adapter, ctx: Context) -> tuple[dict[str, Any], Applied]:
-    start = time.perf_counter()
-    applied = adapter.apply(ctx)
-    seconds = time.perf_counter() - start
-    figures = static_figures(applied.model, ctx.example_inputs, float_model=applied.float_model,
-                             weight_bits=applied.weight_bits)
-    return {
-        "seed": ctx.seed,
-        "accuracy": ctx.accuracy(applied.model),
-        "before_recovery": applied.before_recovery,
-        "seconds": round(seconds, 2),
-        "details": applied.details,
-        **figures,
-    }, applied
+@dataclass
+class _Computed:
+    """A model's training part: baselines per seed (in seed order) and every adapter's run."""
+
+    baselines: list[Trained]
+    runs: list[_Run]
+
+
+def _submit(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig,
+            executor: Executor) -> tuple[list[Any], dict[str, list[Any]]]:
+    """Submit a model's baselines, then every adapter per seed on its seed's baseline."""
+    recipe, seeds, threads = config.recipe(spec), config.seed_list, config.train_threads
+    baselines = [executor.submit(train_task, spec.name, recipe, seed, threads,
+                                 label=f"{spec.name} · baseline · seed {seed}",
+                                 units=_units(spec, config))
+                 for seed in seeds]
+    applied = {a.name: [executor.submit(apply_task, a.name, spec.name, recipe, seed, base,
+                                        threads, seed == seeds[0],
+                                        label=f"{spec.name} · {a.name} · seed {seed}",
+                                        units=_units(spec, config, a))
+                        for seed, base in zip(seeds, baselines, strict=True)]
+               for a in adapters}
+    return baselines, applied
+
+
+def _gather(spec: ModelSpec, adapters: Sequence[Adapter], submitted: tuple[list[Any],
+            dict[str, list[Any]]], executor: Executor) -> _Computed:
+    handles, applied = submitted
+    baselines = executor.gather(handles)
+    for seed, base in enumerate(baselines):
+        if not isinstance(base, Trained):  # without its baseline no row of the model means much
+            raise RuntimeError(f"{spec.name}: the baseline of seed {seed} failed: {base.error}")
+    runs = []
+    for adapter in adapters:
+        outcomes: list[Outcome] = executor.gather(applied[adapter.name])
+        run = _Run(adapter, [o.figures for o in outcomes if o.figures is not None],
+                   outcomes[0].model)
+        run.error = next((o.error for o in outcomes if o.error is not None), None)
+        runs.append(run)
+    return _Computed(baselines, runs)
+
+
+def _computed(blocks: list[tuple[ModelSpec, list[Adapter]]], config: BenchConfig,
+              executor: Executor) -> Iterator[tuple[ModelSpec, list[Adapter], _Computed]]:
+    """Each model's training part, in order. Here, one model at a time, so the runner times and
+    writes a model before training the next; on a cluster, everything at once, and the cluster
+    is let go before the first latency session."""
+    if isinstance(executor, LocalExecutor):
+        for spec, adapters in blocks:
+            yield spec, adapters, _gather(spec, adapters, _submit(spec, adapters, config,
+                                                                  executor), executor)
+        return
+    submitted = [_submit(spec, adapters, config, executor) for spec, adapters in blocks]
+    try:
+        done = [(spec, adapters, _gather(spec, adapters, handles, executor))
+                for (spec, adapters), handles in zip(blocks, submitted, strict=True)]
+    finally:
+        executor.close()
+    yield from done
 
 
 def _method_info(name: str) -> dict[str, Any]:
@@ -259,38 +310,18 @@ def _baseline_row(spec: ModelSpec, figures: dict[str, Any], accuracies: list[flo
     }
 
 
-def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig,
-               progress: Progress) -> tuple[dict[str, Any], list[dict[str, Any]],
-                                            list[dict[str, Any]]]:
+def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], computed: _Computed,
+               config: BenchConfig, progress: Progress) -> tuple[dict[str, Any],
+                                                                list[dict[str, Any]],
+                                                                list[dict[str, Any]]]:
+    """Time the model's baselines and adapter models, and make its rows."""
     recipe = config.recipe(spec)
     split = split_for(spec)
-    train_data, test_data = make_loaders(split, recipe)
     seeds = config.seed_list
-    baselines: dict[int, nn.Module] = {}
-    base_acc, train_seconds = [], []
-    for seed in seeds:
-        with progress.task(f"{spec.name} · baseline · seed {seed}", _units(spec, config)):
-            start = time.perf_counter()
-            baselines[seed], _ = train_baseline(spec, recipe, seed, train_data)
-            train_seconds.append(time.perf_counter() - start)
-            base_acc.append(Context(spec, recipe, seed, split, train_data, test_data,
-                                    baselines[seed]).accuracy(baselines[seed]))
-    runs = []
-    for adapter in adapters:
-        run = _Run(adapter)
-        for seed in seeds:
-            label = f"{spec.name} · {adapter.name} · seed {seed}"
-            with progress.task(label, _units(spec, config, adapter)):
-                ctx = Context(spec, recipe, seed, split, train_data, test_data, baselines[seed])
-                try:
-                    figures, applied = _apply(adapter, ctx)
-                except Exception as exc:  # one broken method must not lose the whole run
-                    run.error = f"{type(exc).__name__}: {exc}"
-                    break
-                run.seeds.append(figures)
-                if run.model is None:
-                    run.model = applied.model
-        runs.append(run)
+    baselines = {seed: b.model for seed, b in zip(seeds, computed.baselines, strict=True)}
+    base_acc = [b.accuracy for b in computed.baselines]
+    train_seconds = [b.seconds for b in computed.baselines]
+    runs = computed.runs
     example = split.x_train[:1]
     eager = {"baseline": baselines[seeds[0]]}
     eager.update({r.adapter.name: r.model for r in runs if r.model is not None})
@@ -414,8 +445,10 @@ def _run(config: BenchConfig, blocks: list[tuple[ModelSpec, list[Adapter]]],
         "targets": [],
         "sweep": [],
     }
-    for spec, adapters in blocks:
-        info, rows, sweep = _run_model(spec, adapters, config, progress)
+    executor = connect(config.ray, progress, cpus=config.ray_cpus)
+    results["settings"]["execution"] = executor.describe()
+    for spec, adapters, computed in _computed(blocks, config, executor):
+        info, rows, sweep = _run_model(spec, adapters, computed, config, progress)
         results["models"][spec.name] = info
         results["rows"] += rows
         results["sweep"] += sweep

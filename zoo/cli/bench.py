@@ -20,9 +20,11 @@ from ..repo import Repository
 from .common import EXIT_INVALID, EXIT_OK, EXIT_USAGE, command, err, out, positive
 
 SECTIONS = ("vision", "language", "all")
+LOCAL = "local"  # --ray local: zoo.bench.execution.LOCAL, without importing torch to know it
 # Options that only the vision section reads: given with --section language, they are a mistake.
 VISION_ONLY = {"quick": "--quick", "methods": "--methods", "models": "--models",
-               "seeds": "--seeds", "threads": "--threads", "ort": "--ort"}
+               "seeds": "--seeds", "threads": "--threads", "ort": "--ort", "ray": "--ray",
+               "ray_cpus": "--ray-cpus"}
 LANGUAGE_ONLY = {"lm_recipe": "--lm-recipe", "lm_folder": "--lm-folder"}
 LANGUAGE_FILES = ("language.json", "lm-pruning.json")
 
@@ -92,6 +94,11 @@ def _vision(args: argparse.Namespace, repo: Repository) -> int:
         import_zoo_module(module, "aladin bench")
     if args.ort:  # before any training: without the deploy extra, say so at once
         import_zoo_module("zoo.deploy", "aladin bench --ort")
+    if args.ray_cpus is not None and args.ray != LOCAL:
+        err(f"aladin bench: --ray-cpus sizes the cluster that --ray {LOCAL} starts; a running "
+            "cluster has its own")
+        return EXIT_USAGE
+    from ..bench.execution import ExecutorError
     from ..bench.measure import LatencyProtocol
     from ..bench.runner import BenchConfig, BenchError, run_benchmark
     from ..bench.targets import describe
@@ -100,13 +107,16 @@ def _vision(args: argparse.Namespace, repo: Repository) -> int:
                          out=Path(args.out) if args.out else None,
                          latency=LatencyProtocol.for_run(quick=args.quick,
                                                          threads=args.threads or 1),
-                         ort=args.ort,
+                         ort=args.ort, ray=args.ray, ray_cpus=args.ray_cpus,
                          command=shlex.join(["aladin", *args.argv]))
     try:
         results = run_benchmark(config)
     except BenchError as exc:
         err(f"aladin bench: {exc}")
         return EXIT_USAGE
+    except ExecutorError as exc:  # before any training: nothing was written
+        err(f"aladin bench: {exc}")
+        return EXIT_INVALID
     for target in results["targets"]:
         for line in describe(target):
             out(line)
@@ -140,6 +150,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     vision.add_argument("--ort", action="store_true",
                         help="also export every row to ONNX and time it in ONNX Runtime beside "
                         "PyTorch (needs the deploy extra)")
+    vision.add_argument("--ray", metavar="ADDRESS",
+                        help="train and fine-tune on a Ray cluster (HOST:PORT of its head node, "
+                        f"or '{LOCAL}' to start one on this machine; needs the bench extra). "
+                        "Latency is still measured here, in one process, after the training")
+    vision.add_argument("--ray-cpus", type=positive, metavar="N",
+                        help=f"CPUs of the cluster --ray {LOCAL} starts (default: all)")
     language = p.add_argument_group("language section")
     language.add_argument("--lm-recipe", choices=("tiny", "small"),
                           help="the language model to train or load (default small)")
