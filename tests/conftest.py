@@ -11,6 +11,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+# No test may reach the network: transformers (and llmcompressor through it) read this once, when
+# they are first imported, and then never look up the Hugging Face Hub.
+os.environ["HF_HUB_OFFLINE"] = "1"
+
 from zoo.cli import main
 
 REPO = Path(__file__).resolve().parents[1]

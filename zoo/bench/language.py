@@ -43,6 +43,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from . import offline  # noqa: F401  (before transformers: it reads HF_HUB_OFFLINE when imported)
+
+# isort: split
 from ..language.perplexity import perplexity, unigram_perplexity
 from ..language.train import TrainedLM, calibration_windows, prepare_lm
 from ..quantization.awq import awq

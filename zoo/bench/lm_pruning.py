@@ -36,6 +36,7 @@ from typing import Any
 import torch
 
 import zoo
+from zoo.bench import offline  # noqa: F401  (before transformers: it reads HF_HUB_OFFLINE)
 from zoo.language.perplexity import perplexity
 from zoo.language.sparse_storage import save_sparse
 from zoo.language.train import TrainedLM, calibration_windows, prepare_lm

@@ -5,10 +5,8 @@ Used by the tests, the benchmark's language-model section and every language-mod
 vision. Needs the ``llm`` extra (``pip install "aladin-zoo[llm]"``): transformers, tokenizers,
 safetensors. Submodules are imported on their own (``from zoo.language.train import prepare_lm``)
 so that the torch-only pieces (:mod:`.perplexity`, :mod:`.calibration`) work without it.
+
+Everything here is local — a model built from a config, a tokenizer trained here, folders saved
+and loaded by path — so nothing needs the Hugging Face Hub; importing the package leaves
+``HF_HUB_OFFLINE`` to the user (the benchmark's entry points and the tests set it themselves).
 """
-
-import os
-
-# Everything here is local (a model built from a config, a tokenizer trained here): never reach
-# the Hugging Face Hub. Set before any submodule imports transformers, which reads it once.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
