@@ -16,6 +16,10 @@ True
 
 from __future__ import annotations
 
+from .registry import import_zoo_module
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 from dataclasses import dataclass
 
 import torch

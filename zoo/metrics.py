@@ -20,6 +20,10 @@ True
 
 from __future__ import annotations
 
+from .registry import import_zoo_module
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 import io
 import statistics
 import time

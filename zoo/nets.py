@@ -23,6 +23,10 @@ torch.Size([2, 10])
 
 from __future__ import annotations
 
+from .registry import import_zoo_module
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 import torch
 from torch import nn
 

@@ -15,6 +15,10 @@ Replacing a layer at a qualified name is PyTorch's own ``nn.Module.set_submodule
 
 from __future__ import annotations
 
+from .registry import import_zoo_module
+
+import_zoo_module("torch", __name__)  # without PyTorch: MissingExtraError with the install line
+
 import copy
 from collections.abc import Iterable
 
