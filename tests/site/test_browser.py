@@ -518,3 +518,10 @@ def test_chinese_interface_languages_switch_and_screenshots(
     page.click("a.md-select__link[hreflang=zh]")
     page.wait_for_load_state()
     assert urlsplit(page.url).path == "/zh/index.html"
+    # ... and on any other page the switch stays on it.
+    page.goto(f"{base}zh/papers/{FPGM}.html")
+    page.click(".md-header__option .md-select button")
+    page.click("a.md-select__link[hreflang=en]")
+    page.wait_for_load_state()
+    assert urlsplit(page.url).path == f"/papers/{FPGM}.html"
+    assert page.get_attribute("html", "lang") == "en"

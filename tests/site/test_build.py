@@ -283,5 +283,10 @@ def test_chinese_interface_mirrors_the_english_site(site: Path) -> None:
     assert '<h2 id="links">链接' in paper and '<h2 id="related">相关论文' in paper
     assert '<span lang="en">Pruning</span>' in paper  # the other language's name carries its lang
     home = (site / "index.html").read_text(encoding="utf-8")
-    assert '<html lang="en"' in home and 'href="zh/index.html" hreflang="zh"' in home
+    assert '<html lang="en"' in home and 'href="./zh/index.html" hreflang="zh"' in home
+    # The language switch keeps the page, in both directions.
+    fpgm = "papers/2019-cvpr-filter-pruning-geometric-median.html"
+    english = (site / fpgm).read_text(encoding="utf-8")
+    assert f'href="../zh/{fpgm}" hreflang="zh"' in english
+    assert f'href="../../{fpgm}" hreflang="en"' in paper  # zh/papers/ -> papers/
     assert (site / "zh" / "search" / "search_index.json").is_file()
