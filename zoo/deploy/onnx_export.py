@@ -320,7 +320,8 @@ def _file_facts(path: Path) -> tuple[int, bool]:
 # --- running in ONNX Runtime --------------------------------------------------------------------
 
 
-def _session(path: Path, threads: int) -> Any:
+def _session(path: Path | bytes, threads: int) -> Any:
+    """An ONNX Runtime session of the file at ``path`` (or of the serialized model itself)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -328,9 +329,11 @@ def _session(path: Path, threads: int) -> Any:
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: ORT's warnings about unused initializers
     try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        source = path if isinstance(path, bytes) else str(path)
+        return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise _classify(exc, stage="onnxruntime", model_path=path) from exc
+        raise _classify(exc, stage="onnxruntime",
+                        model_path=None if isinstance(path, bytes) else path) from exc
 
 
 def run_session(session: Any, inputs: Sequence[torch.Tensor]) -> list[np.ndarray]:
