@@ -18,7 +18,10 @@ With ``ort`` (``aladin bench --ort``) every row's model is also exported to ONNX
 Runtime in the same latency session (:mod:`~zoo.bench.ort`): ``latency_ort_ms`` beside
 ``latency_ms``, and under ``ort`` the exporter used or why the model did not export.
 
-An adapter that raises does not stop the run: its row says ``"status": "failed"`` with the error.
+An adapter that raises does not stop the run: its row says ``"status": "failed"`` with the error,
+or ``"skipped"`` with the install line when it needs an extra that is not installed (``ort-int8``
+without the deploy extra). Rows that run in ONNX Runtime only (``ort-int8``) bring the baseline's
+ONNX Runtime latency with them, their speed-up's denominator, even without ``--ort``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import torch
 from torch import nn
 
 from .. import __version__
-from ..registry import get, list_methods
+from ..registry import MissingExtraError, get, list_methods
 from .adapters import NOT_APPLICABLE, Adapter, Applied, load_adapters
 from .environment import git_state, library_versions, machine_info
 from .measure import (
@@ -133,7 +136,7 @@ def plan(config: BenchConfig) -> list[tuple[ModelSpec, list[Adapter]]]:
             return model in (a.quick_models if config.quick else a.models)
 
         names = {n for n in chosen if runs_on(adapters[n])}
-        names |= {adapters[n].peer for n in names if adapters[n].peer}  # type: ignore[misc]
+        names |= {p for n in names for p in adapters[n].peers}
         selected = [a for n, a in adapters.items() if n in names and runs_on(a)]
         if selected:
             blocks.append((spec, selected))
@@ -165,6 +168,7 @@ class _Run:
     seeds: list[dict[str, Any]] = field(default_factory=list)
     model: nn.Module | None = None
     error: str | None = None
+    skipped: str | None = None  # a missing extra's install line
 
 
 def _apply(adapter: Adapter, ctx: Context) -> tuple[dict[str, Any], Applied]:
@@ -220,9 +224,12 @@ def _row(run: _Run, spec: ModelSpec, timing: dict[str, Any] | None,
     row: dict[str, Any] = {
         "method": a.name, "kind": a.kind, "model": spec.name, **_method_info(a.method),
         **({"runs": a.runs} if a.runs else {}),
+        **({"runtime": a.runtime} if a.runtime != "pytorch" else {}),
         "setting": a.setting, "own_setting": a.own_setting, "library": a.library,
-        "peer": a.peer,
+        "peer": a.peer, **({"more_peers": list(a.more_peers)} if a.more_peers else {}),
     }
+    if run.skipped is not None:
+        return {**row, "status": "skipped", "reason": run.skipped}
     if run.error is not None or not run.seeds:
         return {**row, "status": "failed", "error": run.error}
     first = run.seeds[0]
@@ -242,6 +249,8 @@ def _row(run: _Run, spec: ModelSpec, timing: dict[str, Any] | None,
         "seconds": summarize([s["seconds"] for s in run.seeds])["mean"],
         "details": first["details"],
     })
+    if a.runtime == "onnxruntime" and timing:  # timed in ONNX Runtime only
+        row["latency_ort_ms"] = row["latency_ms"]
     flops = sorted({s["flops"] for s in run.seeds})
     if len(flops) > 1:  # data-driven structure (global ranking, searches) varies with the seed
         row["flops_by_seed"] = [s["flops"] for s in run.seeds]
@@ -284,6 +293,9 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig
                 ctx = Context(spec, recipe, seed, split, train_data, test_data, baselines[seed])
                 try:
                     figures, applied = _apply(adapter, ctx)
+                except MissingExtraError as exc:  # an optional peer library: not a failure
+                    run.skipped = str(exc)
+                    break
                 except Exception as exc:  # one broken method must not lose the whole run
                     run.error = f"{type(exc).__name__}: {exc}"
                     break
@@ -300,11 +312,15 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig
         if folded[name]:
             timed[f"{name}{_EAGER}"] = model
     ort_info: dict[str, dict[str, Any]] = {}
-    if config.ort:  # exported as trained (ORT folds BatchNorm), timed in the same session
+    in_ort = [r.adapter.name for r in runs if r.model is not None
+              and r.adapter.runtime == "onnxruntime"]
+    if config.ort or in_ort:  # exported as trained (ORT folds BatchNorm), timed in the same session
         from .ort import ort_models
 
-        with progress.task(f"{spec.name} · ONNX export of {len(eager)} models", 0.0):
-            sessions, ort_info = ort_models(eager, split.x_train[:2],
+        # Without --ort, only what ORT-only rows need: themselves and the baseline in ORT.
+        export = eager if config.ort else {n: eager[n] for n in ("baseline", *in_ort)}
+        with progress.task(f"{spec.name} · ONNX export of {len(export)} models", 0.0):
+            sessions, ort_info = ort_models(export, split.x_train[:2],
                                             threads=config.latency.threads)
         timed.update({f"{name}{_ORT}": session for name, session in sessions.items()})
     swept: dict[SweepPoint, nn.Module] = {}
@@ -321,11 +337,15 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig
                              timing["baseline"], seeds)
     raw = {r.adapter.name: _row(r, spec, timing.get(r.adapter.name),
                                 baseline["accuracy"]["mean"]) for r in runs}
+    def ok(name: str | None) -> dict[str, Any] | None:
+        peer = raw.get(name) if name else None
+        return peer if peer and peer["status"] == "ok" else None
+
     rows = [baseline]
     for row in raw.values():
         if row["status"] == "ok":
-            peer = raw.get(row["peer"]) if row["peer"] else None
-            derive_row(row, baseline, peer if peer and peer["status"] == "ok" else None)
+            derive_row(row, baseline, ok(row["peer"]),
+                       [p for n in row.get("more_peers", []) if (p := ok(n))])
         rows.append(row)
     sweep = sweep_rows(swept, example, measured, spec.name, baseline)
     model_info = {
