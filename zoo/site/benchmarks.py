@@ -238,6 +238,11 @@ class BenchView:
         return any(COLUMNS[i][0] in _OPTIONAL for i in self._shown)
 
     @cached_property
+    def ort_complete(self) -> bool:
+        """Whether every finished row went to ONNX Runtime (timed, or why not: ``--ort``)."""
+        return all("ort" in r for r in self.rows if r.get("status") == "ok")
+
+    @cached_property
     def ort_rows(self) -> list[str]:
         """Rows (method names) that run in ONNX Runtime only."""
         return list(dict.fromkeys(r["method"] for r in self.rows if _in_ort(r)))
