@@ -300,9 +300,18 @@ def _export(name: str, model: nn.Module, inputs: tuple[torch.Tensor, ...], tmp: 
             output_names = [f"output_{i}" for i in range(n_outputs)]
             axes = ({n: {0: "batch"} for n, t in zip(input_names, inputs, strict=True) if t.dim()}
                     if dynamic_batch else None)
-            torch.onnx.export(model, inputs, str(tmp), dynamo=False, opset_version=opset,
-                              input_names=input_names, output_names=output_names,
-                              dynamic_axes=axes)
+            # torch 2.13's setup_onnx_logging tests `_C._jit_is_onnx_log_enabled` without calling
+            # it, so the exporter's C++ log is always on and prints the whole IR graph of a model
+            # it fails on to stdout (the caller's output: `aladin bench`'s report); send it to
+            # stderr, beside the exporters' other notices. The stream has no getter: stdout is
+            # torch's default.
+            torch._C._jit_set_onnx_log_output_stream("stderr")
+            try:
+                torch.onnx.export(model, inputs, str(tmp), dynamo=False, opset_version=opset,
+                                  input_names=input_names, output_names=output_names,
+                                  dynamic_axes=axes)
+            finally:
+                torch._C._jit_set_onnx_log_output_stream("stdout")
 
 
 def _file_facts(path: Path) -> tuple[int, bool]:
