@@ -337,6 +337,7 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], config: BenchConfig
                              timing["baseline"], seeds)
     raw = {r.adapter.name: _row(r, spec, timing.get(r.adapter.name),
                                 baseline["accuracy"]["mean"]) for r in runs}
+
     def ok(name: str | None) -> dict[str, Any] | None:
         peer = raw.get(name) if name else None
         return peer if peer and peer["status"] == "ok" else None
