@@ -54,13 +54,15 @@ def test_a_narrowed_run_writes_custom_json_and_reports_the_int8_target(
                               "--models", "digits-cnn", "--seeds", "1", "--out", tmp_path)
     assert status == 0, err
     results = json.loads((tmp_path / "custom.json").read_text(encoding="utf-8"))
-    assert [r["method"] for r in results["rows"]] == ["baseline", "int8-ptq", "torch-int8"]
+    assert [r["method"] for r in results["rows"]] == ["baseline", "int8-ptq", "torch-int8",
+                                                      "ort-int8"]
     assert results["command"].startswith("aladin ")
     lines = out.splitlines()
     verdict = next(line for line in lines if "int8 post-training quantisation" in line)
     assert verdict.split(":")[0] in {"reached", "MISSED"}
     assert any(line.startswith("  int8-ptq on digits-cnn: batch-64 speed-up over fp32 ")
                for line in lines)
+    assert any(line.startswith("    context, peer ort-int8 in onnxruntime: ") for line in lines)
     assert "ETA" in err and err.rstrip().endswith(f"wrote {tmp_path / 'custom.json'}")
 
 

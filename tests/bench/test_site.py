@@ -13,6 +13,8 @@ import pytest
 import zoo
 from zoo.site import SiteBuildError, build_site
 from zoo.site.benchmarks import BenchView, accuracy_plots, speedup_plots
+from zoo.site.model import SiteModel
+from zoo.site.render import Renderer
 
 from .conftest import scratch_repo
 
@@ -149,17 +151,63 @@ def test_a_malformed_result_file_fails_the_build_and_names_it(catalog, tmp_path:
         build_site(catalog, repo, tmp_path / "site")
 
 
-def test_the_onnx_runtime_column_shows_only_when_the_file_has_its_figures(tiny) -> None:
-    results = tiny[0]
-    with_ort = BenchView(results, "results.json", frozenset())
-    names = [name for name, _ in with_ort.columns]
-    at = names.index("ORT ms @64")
-    baseline = next(t for t in with_ort.table if t.row["method"] == "baseline")
-    assert len(baseline.cells) == len(names)
-    assert baseline.cells[at].text == f"{baseline.row['latency_ort_ms']['64']:.2f}"
-    older = copy.deepcopy(results)  # a file written without --ort (or before it existed)
-    for row in older["rows"]:
-        row.pop("latency_ort_ms", None)
-    without = BenchView(older, "results.json", frozenset())
-    assert "ORT ms @64" not in [name for name, _ in without.columns]
-    assert all(len(t.cells) == len(names) - 1 for t in without.table)
+def _header(page: _Page) -> list[str]:
+    """The results table's column names (its header row starts with "Method")."""
+    return next(row for row in page.rows if row[:2] == ["Method", "Model"])
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_both_runtimes_show_with_how_each_model_was_exported(tiny, bench_site: Path,
+                                                             language: str) -> None:
+    results, _ = tiny
+    path = bench_site / ("zh/" if language == "zh" else "") / "benchmarks.html"
+    page = _parse(path)
+    header = _header(page)
+    assert header[header.index("ms @1"):header.index("ORT ms @64") + 1] == [
+        "ms @1", "ms @64", "ORT ms @1", "ORT ms @64"]
+    body = {row[0]: row for row in page.rows if row and row[0] in {r["method"] for r in
+                                                                   results["rows"]}}
+    for row in results["rows"]:  # every row of the tiny run (--ort) has both runtimes' figures
+        cells = body[row["method"]]
+        assert cells[header.index("ORT ms @1")] == f"{row['latency_ort_ms']['1']:.3f}"
+        assert cells[header.index("ORT ms @64")] == f"{row['latency_ort_ms']['64']:.2f}"
+    # ORT's own int8 runs in ONNX Runtime only: no PyTorch figure
+    assert body["ort-int8"][header.index("ms @64")] == "–"
+    assert body["baseline"][header.index("ms @64")] == (
+        f"{results['rows'][0]['latency_ms']['64']:.2f}")
+    text = path.read_text(encoding="utf-8")
+    assert "runtimes" in page.ids and "Two runtimes." in text
+    opset = results["rows"][0]["ort"]["opset"]
+    assert f"by torch.onnx&#39;s dynamo exporter, opset {opset}" in text
+    assert "context, peer" in text and "#bench-ort-int8-digits-cnn" in page.links
+    int8 = (path.parent / "papers" / f"{zoo.get('int8-ptq').paper}.html").read_text("utf-8")
+    section = int8.split('id="benchmarks"')[1]
+    assert "ORT ms @64" in section and "benchmarks.html#runtimes" in section
+    assert "<strong>ort-int8</strong>" in section  # named as a peer beside torch-int8
+
+
+def test_without_onnx_runtime_figures_the_page_has_no_ort_columns(tiny, catalog) -> None:
+    results = copy.deepcopy(tiny[0])  # as a run without --ort and ORT rows (or an older file)
+    results["rows"] = [r for r in results["rows"] if r.get("runtime") != "onnxruntime"]
+    for row in results["rows"]:
+        for key in ("latency_ort_ms", "ort", "vs_more_peers", "more_peers"):
+            row.pop(key, None)
+    view = BenchView(results, "results.json", frozenset())
+    assert not view.has_ort and not [n for n, _ in view.columns if n.startswith("ORT")]
+    for language in ("en", "zh"):
+        html = Renderer(SiteModel(catalog, {}, repos={}), bench=view, lang=language)
+        text = html.benchmarks().html
+        assert "ORT ms" not in text and 'id="runtimes"' not in text
+        assert "ms @64" in text
+
+
+def test_an_ort_cell_says_why_a_model_did_not_export(tiny) -> None:
+    results = copy.deepcopy(tiny[0])
+    baseline = results["rows"][0]
+    baseline.pop("latency_ort_ms")
+    baseline["ort"] = {"error": "operator zootest::mystery has no ONNX translation"}
+    view = BenchView(results, "results.json", frozenset())
+    at = [n for n, _ in view.columns].index("ORT ms @64")
+    cell = view.table[0].cells[at]
+    assert cell.text == "–"
+    assert cell.title == "not exported: operator zootest::mystery has no ONNX translation"

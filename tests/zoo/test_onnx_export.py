@@ -149,6 +149,14 @@ def test_operator_without_onnx_translation_is_named_and_nothing_is_written(
     assert [p.name for p in tmp_path.iterdir()] == ["model.onnx"]  # no partial file
 
 
+def test_a_failed_torchscript_export_keeps_stdout_clean(tmp_path: Path,
+                                                         capfd: pytest.CaptureFixture) -> None:
+    # torch's TorchScript exporter logs the whole IR graph of a model it fails on, from C++
+    with pytest.raises(OnnxExportError):
+        export_onnx(CustomOpNet(), torch.rand(2, 4), tmp_path / "model.onnx")
+    assert "IR graph" not in capfd.readouterr().out
+
+
 def test_operator_onnx_runtime_lacks_is_named(tmp_path: Path) -> None:
     model = nn.Sequential(nn.Linear(4, 4)).to(torch.bfloat16)  # ORT's CPU Gemm has no bfloat16
     with pytest.raises(OnnxExportError, match=r"no CPU kernel for Gemm\(\d+\)") as info:

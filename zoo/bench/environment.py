@@ -22,6 +22,8 @@ _DISTRIBUTIONS = {  # key in the result file → distribution name
     "numpy": "numpy",
     "scikit_learn": "scikit-learn",
     "aladin_zoo": "aladin-zoo",
+    "onnxruntime": "onnxruntime",  # the ONNX Runtime rows and --ort (the deploy extra)
+    "onnx": "onnx",
 }
 
 

@@ -31,6 +31,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from ..data import DigitsSplit
+from ..registry import MissingExtraError
 from ..training import seed_everything
 from .adapters import load_adapters
 from .measure import static_figures
@@ -68,6 +69,7 @@ class Outcome:
     figures: dict[str, Any] | None = None
     model: nn.Module | None = None
     error: str | None = None
+    skipped: str | None = None  # a missing extra's install line: an optional peer, not a failure
     unsent: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
@@ -126,6 +128,8 @@ def apply_task(adapter: str, model: str, recipe: Recipe, seed: int, baseline: Tr
             "details": applied.details,
             **figures,
         }
+    except MissingExtraError as exc:
+        return Outcome(skipped=str(exc))
     except Exception as exc:
         return Outcome(error=f"{type(exc).__name__}: {exc}")
     return Outcome(figures, applied.model if keep_model else None)
@@ -249,7 +253,7 @@ def connect(address: str | None, progress: Progress, *, cpus: int | None = None)
     this checkout of ``zoo`` shipped to its workers (they need PyTorch and the zoo extra)."""
     if address is None:
         return LocalExecutor(progress)
-    from ..registry import INSTALL_BENCH, MissingExtraError
+    from ..registry import INSTALL_BENCH
     try:
         import ray
     except ModuleNotFoundError as exc:

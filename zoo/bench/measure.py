@@ -68,14 +68,17 @@ def static_figures(model: nn.Module, example_inputs: torch.Tensor, *,
 
     An int8 model's packed weights are not parameters and its integer kernels are invisible
     to the FLOP counter, so with ``float_model`` (what it was converted from: the same operations
-    on 8-bit operands) parameters and FLOPs are counted there; the size is always ``model``'s.
+    on 8-bit operands) parameters and FLOPs are counted there; the size is always ``model``'s:
+    ``torch.save`` of its state, or the file's bytes for a model run by ONNX Runtime.
     """
+    from .ort import OrtModule
+
     counted = float_model if float_model is not None else model
     return {
         "params": count_parameters(counted),
         "nonzero_params": count_nonzero_parameters(counted),
         "flops": count_flops(counted, example_inputs),
-        "size_bytes": serialized_size(model),
+        "size_bytes": model.size_bytes if isinstance(model, OrtModule) else serialized_size(model),
         "packed_bytes": packed_bytes(model, weight_bits) if weight_bits else None,
     }
 

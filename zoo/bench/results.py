@@ -17,8 +17,14 @@ issue's ``targets`` with whether they were reached. Rows carry raw figures and t
   modules as trained;
 * ``flop_reduction = baseline FLOPs / FLOPs``; ``speedup_over_flop_reduction[b]`` is the share of
   the theoretical gain that the CPU really delivers;
-* ``vs_peer``: ``latency_ratio[b] = ours / peer`` (below 1: ours is faster) and
-  ``accuracy_ratio = ours / peer`` of mean accuracies, plus the difference in points.
+* ``vs_peer``: ``latency_ratio[b] = ours / peer`` (below 1: ours is faster; each row in its own
+  runtime) and ``accuracy_ratio = ours / peer`` of mean accuracies, plus the difference in points;
+  ``ort_latency_ratio[b]`` when both rows were also timed in ONNX Runtime. ``vs_more_peers`` holds
+  the same for the row's further peers (``more_peers``).
+
+A row that runs in ONNX Runtime only (``"runtime": "onnxruntime"``, its ``latency_ms`` is ORT's)
+takes its speed-ups against the baseline's ONNX Runtime latency (``latency_ort_ms``): int8 in ORT
+against float in ORT, not against PyTorch.
 
 >>> summarize([0.99, 0.98, 1.0])["mean"]
 0.99
@@ -95,15 +101,20 @@ def speedups(latency_ms: Mapping[str, float], flops: int,
 
 
 def derive_row(row: dict[str, Any], baseline: Mapping[str, Any],
-               peer: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Add the ratios of ``row`` against its model's ``baseline`` row (and its ``peer`` row).
+               peer: Mapping[str, Any] | None = None,
+               more_peers: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """Add the ratios of ``row`` against its model's ``baseline`` row (and its ``peer`` row, and
+    its ``more_peers``).
 
     Every row needs ``accuracy`` (a :func:`summarize` dict), ``flops`` and ``latency_ms``
     (``{"1": ms, "64": ms}``, keys are batch sizes as strings, as JSON has them).
     """
     batches = sorted(row["latency_ms"], key=int)
-    row.update(speedups(row["latency_ms"], row["flops"], baseline))
-    if "latency_eager_ms" in row and "latency_eager_ms" in baseline:
+    in_ort = row.get("runtime") == "onnxruntime"
+    reference = ({**baseline, "latency_ms": baseline.get("latency_ort_ms") or {}} if in_ort
+                 else baseline)
+    row.update(speedups(row["latency_ms"], row["flops"], reference))
+    if not in_ort and "latency_eager_ms" in row and "latency_eager_ms" in baseline:
         row["speedup_eager"] = {
             b: _round(ratio(baseline["latency_eager_ms"].get(b), row["latency_eager_ms"][b]))
             for b in batches}
@@ -111,15 +122,27 @@ def derive_row(row: dict[str, Any], baseline: Mapping[str, Any],
         100 * (row["accuracy"]["mean"] - baseline["accuracy"]["mean"]), 2)
     row["size_ratio"] = _round(ratio(row["size_bytes"], baseline["size_bytes"]))
     if peer is not None:
-        row["vs_peer"] = {
-            "peer": peer["method"],
-            "latency_ratio": {b: _round(ratio(row["latency_ms"][b], peer["latency_ms"].get(b)))
-                              for b in batches},
-            "accuracy_ratio": _round(ratio(row["accuracy"]["mean"], peer["accuracy"]["mean"])),
-            "accuracy_delta_points": _round(
-                100 * (row["accuracy"]["mean"] - peer["accuracy"]["mean"]), 2),
-        }
+        row["vs_peer"] = _versus(row, peer, batches)
+    if more_peers:
+        row["vs_more_peers"] = [_versus(row, p, batches) for p in more_peers]
     return row
+
+
+def _versus(row: Mapping[str, Any], peer: Mapping[str, Any],
+            batches: Sequence[str]) -> dict[str, Any]:
+    def latency_ratio(key: str) -> dict[str, float | None]:
+        return {b: _round(ratio(row[key].get(b), peer[key].get(b))) for b in batches}
+
+    versus = {
+        "peer": peer["method"],
+        "latency_ratio": latency_ratio("latency_ms"),
+        "accuracy_ratio": _round(ratio(row["accuracy"]["mean"], peer["accuracy"]["mean"])),
+        "accuracy_delta_points": _round(
+            100 * (row["accuracy"]["mean"] - peer["accuracy"]["mean"]), 2),
+    }
+    if "latency_ort_ms" in row and "latency_ort_ms" in peer:  # both also timed in ORT
+        versus["ort_latency_ratio"] = latency_ratio("latency_ort_ms")
+    return versus
 
 
 def _round(value: float | None, digits: int = 4) -> float | None:

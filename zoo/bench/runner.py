@@ -22,7 +22,10 @@ With ``ray`` (``aladin bench --ray ADDRESS``) steps 1 and 2 run as tasks on a Ra
 (:mod:`~zoo.bench.execution`), every model's at once; step 3 waits until the cluster is done and
 times everything here, so the latency figures are those of a local run.
 
-An adapter that raises does not stop the run: its row says ``"status": "failed"`` with the error.
+An adapter that raises does not stop the run: its row says ``"status": "failed"`` with the error,
+or ``"skipped"`` with the install line when it needs an extra that is not installed (``ort-int8``
+without the deploy extra). Rows that run in ONNX Runtime only (``ort-int8``) bring the baseline's
+ONNX Runtime latency with them, their speed-up's denominator, even without ``--ort``.
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ def plan(config: BenchConfig) -> list[tuple[ModelSpec, list[Adapter]]]:
             return model in (a.quick_models if config.quick else a.models)
 
         names = {n for n in chosen if runs_on(adapters[n])}
-        names |= {adapters[n].peer for n in names if adapters[n].peer}  # type: ignore[misc]
+        names |= {p for n in names for p in adapters[n].peers}
         selected = [a for n, a in adapters.items() if n in names and runs_on(a)]
         if selected:
             blocks.append((spec, selected))
@@ -171,6 +174,7 @@ class _Run:
     seeds: list[dict[str, Any]] = field(default_factory=list)
     model: nn.Module | None = None
     error: str | None = None
+    skipped: str | None = None  # a missing extra's install line
 
 
 @dataclass
@@ -211,6 +215,7 @@ def _gather(spec: ModelSpec, adapters: Sequence[Adapter], submitted: tuple[list[
         run = _Run(adapter, [o.figures for o in outcomes if o.figures is not None],
                    outcomes[0].model)
         run.error = next((o.error for o in outcomes if o.error is not None), None)
+        run.skipped = next((o.skipped for o in outcomes if o.skipped is not None), None)
         runs.append(run)
     return _Computed(baselines, runs)
 
@@ -271,9 +276,12 @@ def _row(run: _Run, spec: ModelSpec, timing: dict[str, Any] | None,
     row: dict[str, Any] = {
         "method": a.name, "kind": a.kind, "model": spec.name, **_method_info(a.method),
         **({"runs": a.runs} if a.runs else {}),
+        **({"runtime": a.runtime} if a.runtime != "pytorch" else {}),
         "setting": a.setting, "own_setting": a.own_setting, "library": a.library,
-        "peer": a.peer,
+        "peer": a.peer, **({"more_peers": list(a.more_peers)} if a.more_peers else {}),
     }
+    if run.skipped is not None:
+        return {**row, "status": "skipped", "reason": run.skipped}
     if run.error is not None or not run.seeds:
         return {**row, "status": "failed", "error": run.error}
     first = run.seeds[0]
@@ -293,6 +301,8 @@ def _row(run: _Run, spec: ModelSpec, timing: dict[str, Any] | None,
         "seconds": summarize([s["seconds"] for s in run.seeds])["mean"],
         "details": first["details"],
     })
+    if a.runtime == "onnxruntime" and timing:  # timed in ONNX Runtime only
+        row["latency_ort_ms"] = row["latency_ms"]
     flops = sorted({s["flops"] for s in run.seeds})
     if len(flops) > 1:  # data-driven structure (global ranking, searches) varies with the seed
         row["flops_by_seed"] = [s["flops"] for s in run.seeds]
@@ -331,11 +341,15 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], computed: _Computed
         if folded[name]:
             timed[f"{name}{_EAGER}"] = model
     ort_info: dict[str, dict[str, Any]] = {}
-    if config.ort:  # exported as trained (ORT folds BatchNorm), timed in the same session
+    in_ort = [r.adapter.name for r in runs if r.model is not None
+              and r.adapter.runtime == "onnxruntime"]
+    if config.ort or in_ort:  # exported as trained (ORT folds BatchNorm), timed in the same session
         from .ort import ort_models
 
-        with progress.task(f"{spec.name} · ONNX export of {len(eager)} models", 0.0):
-            sessions, ort_info = ort_models(eager, split.x_train[:2],
+        # Without --ort, only what ORT-only rows need: themselves and the baseline in ORT.
+        export = eager if config.ort else {n: eager[n] for n in ("baseline", *in_ort)}
+        with progress.task(f"{spec.name} · ONNX export of {len(export)} models", 0.0):
+            sessions, ort_info = ort_models(export, split.x_train[:2],
                                             threads=config.latency.threads)
         timed.update({f"{name}{_ORT}": session for name, session in sessions.items()})
     swept: dict[SweepPoint, nn.Module] = {}
@@ -352,11 +366,16 @@ def _run_model(spec: ModelSpec, adapters: Sequence[Adapter], computed: _Computed
                              timing["baseline"], seeds)
     raw = {r.adapter.name: _row(r, spec, timing.get(r.adapter.name),
                                 baseline["accuracy"]["mean"]) for r in runs}
+
+    def ok(name: str | None) -> dict[str, Any] | None:
+        peer = raw.get(name) if name else None
+        return peer if peer and peer["status"] == "ok" else None
+
     rows = [baseline]
     for row in raw.values():
         if row["status"] == "ok":
-            peer = raw.get(row["peer"]) if row["peer"] else None
-            derive_row(row, baseline, peer if peer and peer["status"] == "ok" else None)
+            derive_row(row, baseline, ok(row["peer"]),
+                       [p for n in row.get("more_peers", []) if (p := ok(n))])
         rows.append(row)
     sweep = sweep_rows(swept, example, measured, spec.name, baseline)
     model_info = {

@@ -7,7 +7,10 @@
    is the method rows'; the settings of the pruning sweep (:mod:`zoo.bench.sweep`) that remove
    half of the FLOPs or more are listed beside it with their own share, as context.
 2. **int8 post-training quantisation**: at least 1.5× faster than fp32 at batch 64, at most 30 %
-   of the fp32 file, accuracy within 1 point — on every model it ran on.
+   of the fp32 file, accuracy within 1 point — on every model it ran on. Its int8 peers (PyTorch's
+   stock recipe, ONNX Runtime's static int8) are measured against the same checks beside it, each
+   in its own runtime (ORT int8 against the float model in ORT), with ours ÷ peer batch-64
+   latency: context, not part of the verdict.
 3. **Every method within its stated tolerance** of the baseline (the rows that are not, listed).
 
 Pure Python over the row dictionaries of :mod:`zoo.bench.results`.
@@ -79,19 +82,38 @@ def _structured(rows: list[Row], sweep: list[Row]) -> dict[str, Any] | None:
     }
 
 
+def _int8_checks(row: Row) -> list[dict[str, Any]]:
+    return [
+        _check("batch-64 speed-up over fp32", row["speedup"].get("64"), ">=", INT8_SPEEDUP),
+        _check("size ÷ fp32 size", row["size_ratio"], "<=", INT8_SIZE),
+        _check("accuracy change (points)", row["accuracy_delta_points"], ">=", -INT8_POINTS),
+    ]
+
+
+def _int8_peers(row: Row, rows: list[Row]) -> list[dict[str, Any]]:
+    """``row``'s int8 peers on its model under the same checks, with ours ÷ peer latency."""
+    versus = {v["peer"]: v for v in [row.get("vs_peer"), *row.get("vs_more_peers", [])] if v}
+    out = []
+    for peer in rows:
+        if (peer["model"] == row["model"] and peer["method"] in versus
+                and peer["status"] == "ok"):
+            checks = _int8_checks(peer)
+            out.append({"method": peer["method"], "runtime": peer.get("runtime", "pytorch"),
+                        "checks": checks, "reached": all(c["reached"] for c in checks),
+                        "latency_ratio_64": versus[peer["method"]]["latency_ratio"].get("64")})
+    return out
+
+
 def _int8(rows: list[Row]) -> dict[str, Any] | None:
     candidates = [r for r in rows if r["method"] == "int8-ptq" and r["status"] == "ok"]
     if not candidates:
         return None
     results = []
     for row in candidates:
-        checks = [
-            _check("batch-64 speed-up over fp32", row["speedup"].get("64"), ">=", INT8_SPEEDUP),
-            _check("size ÷ fp32 size", row["size_ratio"], "<=", INT8_SIZE),
-            _check("accuracy change (points)", row["accuracy_delta_points"], ">=", -INT8_POINTS),
-        ]
+        checks = _int8_checks(row)
         results.append({"method": row["method"], "model": row["model"], "checks": checks,
-                         "reached": all(c["reached"] for c in checks)})
+                        "reached": all(c["reached"] for c in checks),
+                        "peers": _int8_peers(row, rows)})
     return {
         "id": "int8-ptq",
         "text": f"int8 post-training quantisation: ≥ {INT8_SPEEDUP}× faster than fp32 at batch 64,"
@@ -131,14 +153,20 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3g}"
 
 
+def _checks(checks: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{c['name']} {_fmt(c['value'])} (target {c['op']} {c['limit']:g})"
+                     f"{'' if c['reached'] else ' MISSED'}" for c in checks)
+
+
 def describe(target: dict[str, Any]) -> list[str]:
     """Plain-text lines for one evaluated target: a verdict line, then one line per result."""
     lines = [f"{'reached' if target['reached'] else 'MISSED'}: {target['text']}"]
     for result in target.get("results", []):
-        checks = "; ".join(
-            f"{c['name']} {_fmt(c['value'])} (target {c['op']} {c['limit']:g})"
-            f"{'' if c['reached'] else ' MISSED'}" for c in result["checks"])
-        lines.append(f"  {result['method']} on {result['model']}: {checks}")
+        lines.append(f"  {result['method']} on {result['model']}: {_checks(result['checks'])}")
+        for peer in result.get("peers", []):
+            lines.append(f"    context, peer {peer['method']} in {peer['runtime']}: "
+                         f"{_checks(peer['checks'])}; {result['method']} ÷ {peer['method']} "
+                         f"batch-64 latency {_fmt(peer['latency_ratio_64'])}")
     for point in target.get("sweep", []):
         c = point["check"]
         lines.append(f"  sweep, {point['method']} {point['scheme']} at ratio "

@@ -121,6 +121,9 @@ def _vision(args: argparse.Namespace, repo: Repository) -> int:
         for line in describe(target):
             out(line)
     failed = [r for r in results["rows"] if r["status"] == "failed"]
+    for row in results["rows"]:
+        if row["status"] == "skipped":  # a peer whose optional library is not installed
+            err(f"skipped {row['method']} on {row['model']}: {row['reason']}")
     err(f"{len(results['rows'])} rows, {len(failed)} failed, in "
         f"{results['duration_seconds']:.0f} s; wrote {config.path}")
     return EXIT_INVALID if failed else EXIT_OK

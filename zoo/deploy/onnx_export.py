@@ -300,9 +300,18 @@ def _export(name: str, model: nn.Module, inputs: tuple[torch.Tensor, ...], tmp: 
             output_names = [f"output_{i}" for i in range(n_outputs)]
             axes = ({n: {0: "batch"} for n, t in zip(input_names, inputs, strict=True) if t.dim()}
                     if dynamic_batch else None)
-            torch.onnx.export(model, inputs, str(tmp), dynamo=False, opset_version=opset,
-                              input_names=input_names, output_names=output_names,
-                              dynamic_axes=axes)
+            # torch 2.13's setup_onnx_logging tests `_C._jit_is_onnx_log_enabled` without calling
+            # it, so the exporter's C++ log is always on and prints the whole IR graph of a model
+            # it fails on to stdout (the caller's output: `aladin bench`'s report); send it to
+            # stderr, beside the exporters' other notices. The stream has no getter: stdout is
+            # torch's default.
+            torch._C._jit_set_onnx_log_output_stream("stderr")
+            try:
+                torch.onnx.export(model, inputs, str(tmp), dynamo=False, opset_version=opset,
+                                  input_names=input_names, output_names=output_names,
+                                  dynamic_axes=axes)
+            finally:
+                torch._C._jit_set_onnx_log_output_stream("stdout")
 
 
 def _file_facts(path: Path) -> tuple[int, bool]:
@@ -320,7 +329,8 @@ def _file_facts(path: Path) -> tuple[int, bool]:
 # --- running in ONNX Runtime --------------------------------------------------------------------
 
 
-def _session(path: Path, threads: int) -> Any:
+def _session(path: Path | bytes, threads: int) -> Any:
+    """An ONNX Runtime session of the file at ``path`` (or of the serialized model itself)."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -328,9 +338,11 @@ def _session(path: Path, threads: int) -> Any:
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: ORT's warnings about unused initializers
     try:
-        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        source = path if isinstance(path, bytes) else str(path)
+        return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
     except Exception as exc:
-        raise _classify(exc, stage="onnxruntime", model_path=path) from exc
+        raise _classify(exc, stage="onnxruntime",
+                        model_path=None if isinstance(path, bytes) else path) from exc
 
 
 def run_session(session: Any, inputs: Sequence[torch.Tensor]) -> list[np.ndarray]:

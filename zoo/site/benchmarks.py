@@ -86,12 +86,17 @@ def _delta(row: Row) -> Cell:
     return Cell(f"{delta:+.1f}{mark}", delta, title=title)
 
 
+def _in_ort(row: Row) -> bool:
+    """Whether the row's model runs in ONNX Runtime only (its ``latency_ms`` is ORT's)."""
+    return row.get("runtime") == "onnxruntime"
+
+
 def _size(row: Row) -> Cell:
     size, packed = row.get("size_bytes"), row.get("packed_bytes")
     if size is None:
         return Cell("–", None)
     text = f"{size / 1024:.1f}"
-    title = "torch.save(state_dict) bytes"
+    title = "bytes of the .onnx file" if _in_ort(row) else "torch.save(state_dict) bytes"
     if packed:
         text += f" ({packed / 1024:.1f})"
         title += "; in parentheses: the weights packed at their bit widths"
@@ -103,20 +108,54 @@ def _speedup(row: Row, batch: str) -> Cell:
     if value is None:
         return Cell("–", None)
     eager = _batch(row, "speedup_eager", batch)
-    title = f"as trained (BatchNorm not folded): {eager:.2f}×" if eager is not None else ""
+    title = ("ONNX Runtime, against the baseline in ONNX Runtime" if _in_ort(row) else
+             f"as trained (BatchNorm not folded): {eager:.2f}×" if eager is not None else "")
     return Cell(f"{value:.2f}×", value, title=title)
+
+
+def _torch_latency(row: Row, batch: str, digits: int) -> Cell:
+    if _in_ort(row):
+        return Cell("–", None, title="runs in ONNX Runtime only: see the ORT columns")
+    return _num(_batch(row, "latency_ms", batch), digits)
+
+
+def _ort_latency(row: Row, batch: str, digits: int) -> Cell:
+    """ONNX Runtime latency; the tooltip says how the model was exported, or why it was not."""
+    ort = row.get("ort") or {}
+    if ort.get("error"):
+        return Cell("–", None, title=f"not exported: {ort['error']}")
+    cell = _num(_batch(row, "latency_ort_ms", batch), digits)
+    if ort.get("exporter"):
+        how = (f"ONNX Runtime static int8 ({ort['quantization']}) of the float model exported "
+               if ort.get("quantization") else "exported ")
+        diff = (f"; max |ORT − PyTorch| {ort['max_abs_diff']:g} on the check inputs"
+                if ort.get("max_abs_diff") is not None else "")
+        cell = Cell(cell.text, cell.sort,
+                    title=f"{how}by torch.onnx's {ort['exporter']} exporter, opset "
+                    f"{ort['opset']}{diff}")
+    return cell
+
+
+def _versus(peer: Row) -> str:
+    lat = peer["latency_ratio"].get("64")
+    return f"{lat:.2f}× / {peer['accuracy_delta_points']:+.1f}" if lat is not None else "–"
 
 
 def _vs_peer(row: Row) -> Cell:
     peer = row.get("vs_peer")
     if not peer:
         return Cell("–", None)
-    lat = peer["latency_ratio"].get("64")
-    text = f"{lat:.2f}× / {peer['accuracy_delta_points']:+.1f}" if lat is not None else "–"
-    return Cell(text, lat, title=f"vs {peer['peer']}: batch-64 latency ours ÷ peer "
-                f"{lat}, accuracy ours ÷ peer {peer['accuracy_ratio']}, "
-                f"difference {peer['accuracy_delta_points']:+.2f} points")
+    more = row.get("vs_more_peers") or []
+    titles = [f"vs {p['peer']}: batch-64 latency ours ÷ peer {p['latency_ratio'].get('64')}"
+              + (f" (both in ONNX Runtime: {p['ort_latency_ratio'].get('64')})"
+                 if p.get("ort_latency_ratio") else "")
+              + f", accuracy ours ÷ peer {p['accuracy_ratio']}, difference "
+              f"{p['accuracy_delta_points']:+.2f} points" for p in (peer, *more)]
+    text = " · ".join([_versus(peer), *(f"{p['peer']} {_versus(p)}" for p in more)])
+    return Cell(text, peer["latency_ratio"].get("64"), title="; ".join(titles))
 
+
+_ORT = "CPUExecutionProvider, same threads, timed in the same session as PyTorch"
 
 COLUMNS: tuple[tuple[str, str, Callable[[Row], Cell]], ...] = (
     ("Model", "the benchmark model", lambda r: Cell(r["model"], r["model"], numeric=False)),
@@ -133,14 +172,16 @@ COLUMNS: tuple[tuple[str, str, Callable[[Row], Cell]], ...] = (
     ("FLOP ÷", "FLOP reduction: baseline FLOPs ÷ FLOPs", lambda r: _num(r.get("flop_reduction"),
                                                                       2, "×")),
     ("Size KiB", "serialized size (packed size of fake-quantised weights)", _size),
-    ("ms @1", "median CPU latency at batch 1 (ms)",
-     lambda r: _num(_batch(r, "latency_ms", "1"), 3)),
-    ("ms @64", "median CPU latency at batch 64 (ms)",
-     lambda r: _num(_batch(r, "latency_ms", "64"), 2)),
-    ("ORT ms @64", "median ONNX Runtime latency at batch 64 (ms; CPUExecutionProvider, same "
-     "threads, timed in the same session; aladin bench --ort)",
-     lambda r: _num(_batch(r, "latency_ort_ms", "64"), 2)),
-    ("Speed-up @64", "baseline latency ÷ latency at batch 64", lambda r: _speedup(r, "64")),
+    ("ms @1", "median CPU latency in PyTorch at batch 1 (ms)",
+     lambda r: _torch_latency(r, "1", 3)),
+    ("ms @64", "median CPU latency in PyTorch at batch 64 (ms)",
+     lambda r: _torch_latency(r, "64", 2)),
+    ("ORT ms @1", f"median ONNX Runtime latency at batch 1 (ms; {_ORT})",
+     lambda r: _ort_latency(r, "1", 3)),
+    ("ORT ms @64", f"median ONNX Runtime latency at batch 64 (ms; {_ORT})",
+     lambda r: _ort_latency(r, "64", 2)),
+    ("Speed-up @64", "baseline latency ÷ latency at batch 64 (in the row's runtime)",
+     lambda r: _speedup(r, "64")),
     ("Real share", "batch-64 speed-up ÷ FLOP reduction: how much of the theoretical gain the "
      "CPU delivers", lambda r: _num(_batch(r, "speedup_over_flop_reduction", "64"), 2)),
     ("vs peer", "batch-64 latency ours ÷ peer / accuracy difference in points", _vs_peer),
@@ -149,7 +190,7 @@ COLUMNS: tuple[tuple[str, str, Callable[[Row], Cell]], ...] = (
 
 # Columns shown only when some row of the file has their figures (older files, and runs
 # without `aladin bench --ort`, have no ONNX Runtime latency).
-_OPTIONAL = {"ORT ms @64": "latency_ort_ms"}
+_OPTIONAL = {"ORT ms @1": "latency_ort_ms", "ORT ms @64": "latency_ort_ms"}
 
 
 def _cells(row: Row) -> tuple[Cell, ...]:
@@ -190,6 +231,21 @@ class BenchView:
     def table(self) -> list[TableRow]:
         return [TableRow(r, r.get("paper") if r.get("paper") in self.known_papers else None,
                          tuple(_cells(r)[i] for i in self._shown)) for r in self.rows]
+
+    @property
+    def has_ort(self) -> bool:
+        """Whether the ONNX Runtime columns are shown (some row was timed in ORT)."""
+        return any(COLUMNS[i][0] in _OPTIONAL for i in self._shown)
+
+    @cached_property
+    def ort_complete(self) -> bool:
+        """Whether every finished row went to ONNX Runtime (timed, or why not: ``--ort``)."""
+        return all("ort" in r for r in self.rows if r.get("status") == "ok")
+
+    @cached_property
+    def ort_rows(self) -> list[str]:
+        """Rows (method names) that run in ONNX Runtime only."""
+        return list(dict.fromkeys(r["method"] for r in self.rows if _in_ort(r)))
 
     @property
     def columns(self) -> list[tuple[str, str]]:

@@ -251,6 +251,7 @@ class Renderer:
                        "settings": bool(bench.own_settings or bench.not_benchmarked)}
             toc = tokens([(i, n) for i, n in sections if present.get(i, True)])
             anchors |= {f"bench-{r['method']}-{r['model']}" for r in bench.rows}
+            anchors |= {"runtimes"} if bench.has_ort else set()  # paper pages link to it
         t = self.t
         parts = [("lm-run", t("The language-model runs"), bool(lm.quantization or lm.pruning)),
                  ("lm-targets", t("Language-model targets"), bool(lm.targets)),

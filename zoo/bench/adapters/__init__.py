@@ -15,7 +15,7 @@ benchmarked in. Methods listed in :data:`NOT_APPLICABLE` are reported with the r
 
 Modules: :mod:`.pruning`, :mod:`.quantization`, :mod:`.lowrank`, :mod:`.lightweight`,
 :mod:`.nas`, :mod:`.distillation`, :mod:`.dynamic` (zoo methods) and :mod:`.peers` (Torch-Pruning,
-``torch.nn.utils.prune``, PyTorch's stock int8 recipe).
+``torch.nn.utils.prune``, PyTorch's stock int8 recipe, ONNX Runtime's static int8).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 Kind = Literal["method", "peer", "reference"]
+Runtime = Literal["pytorch", "onnxruntime"]
 CNNS = ("digits-cnn", "resnet20", "resnet56")
 
 
@@ -91,11 +92,22 @@ class Adapter:
     quick_models: tuple[str, ...] = ("digits-cnn",)
     kind: Kind = "method"
     peer: str | None = None  # the row this one is compared with (same model)
+    # Further rows it is compared with (``vs_more_peers``): the same idea in another library or
+    # runtime, e.g. int8-ptq against ONNX Runtime's own int8 beside PyTorch's stock recipe.
+    more_peers: tuple[str, ...] = ()
+    # Where its model runs, for accuracy and latency: "onnxruntime" rows return an OrtModule
+    # (zoo.bench.ort) and are compared with the baseline's ONNX Runtime latency.
+    runtime: Runtime = "pytorch"
     own_setting: str | None = None  # set when not applied to the trained baseline itself
     # Rough cost for the ETA: "fine-tune" or "train" (the recipe's epochs), or a number of epochs.
     cost: str | float = "fine-tune"
     library: str | None = None  # peers: the library and what of it is used
     runs: str | None = None  # a variant's registered method (``name`` is then the row's own name)
+
+    @property
+    def peers(self) -> tuple[str, ...]:
+        """Every row it is compared with: ``peer`` first, then ``more_peers``."""
+        return ((self.peer,) if self.peer else ()) + self.more_peers
 
     @property
     def method(self) -> str:

@@ -13,7 +13,12 @@
 * ``torch-prune-magnitude`` — ``torch.nn.utils.prune.global_unstructured`` with
   ``L1Unstructured`` over every conv/Linear weight, ``amount=0.8``;
 * ``torch-int8`` — PyTorch's stock FX post-training recipe
-  (``get_default_qconfig_mapping("x86")``), the same 4 calibration batches.
+  (``get_default_qconfig_mapping("x86")``), the same 4 calibration batches;
+* ``ort-int8`` — ONNX Runtime's own static quantisation (QDQ, :func:`zoo.export_onnx_int8`) of
+  the exported float model, calibrated on the same 4 batches, and run by ONNX Runtime: accuracy
+  from the ORT session on the test set, latency timed in the same session as every row (against
+  the baseline in ONNX Runtime), size the ``.onnx`` file's bytes. It needs the deploy extra;
+  without it the row is skipped with the install line.
 
 Each is written against the library's own API, not through the zoo, and recovers with the same
 fine-tune as the zoo method it is compared with. The classifier is never pruned.
@@ -22,7 +27,10 @@ fine-tune as the zoo method it is compared with. The classifier is never pruned.
 from __future__ import annotations
 
 import copy
+import tempfile
 import warnings
+from importlib import metadata
+from pathlib import Path
 
 import torch
 import torch_pruning as tp
@@ -30,7 +38,9 @@ from torch import nn
 from torch.nn.utils import prune as torch_prune
 
 from ...pruning.pruner import UncoupledImportance
+from ...registry import import_zoo_module
 from ..models import Context
+from ..ort import OrtModule
 from . import CNNS, Applied, Tolerance, adapter
 from .pruning import PRUNING_TOLERANCE, STRUCTURED_RATIO, UNSTRUCTURED_RATIO
 from .quantization import CALIBRATION_BATCHES
@@ -134,3 +144,31 @@ def torch_int8(ctx: Context) -> Applied:
                 prepared(x)
         int8 = convert_fx(prepared)
     return Applied(int8, float_model=float_model)
+
+
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
+@adapter("ort-int8", kind="peer", runtime="onnxruntime", models=CNNS,
+         quick_models=("digits-cnn", "resnet56"),
+         tolerance=Tolerance(points=1.0, source="issue 6 target for int8: within 1 point"),
+         library=f"ONNX Runtime {_version('onnxruntime')}: quantize_static (QDQ, MinMax) "
+         "through zoo.export_onnx_int8",
+         setting=f"uint8 activations, per-channel int8 weights, {CALIBRATION_BATCHES} calibration "
+         "batches, run in ONNX Runtime (size: the .onnx file)", cost=0.3)
+def ort_int8(ctx: Context) -> Applied:
+    # Without onnxruntime: MissingExtraError with the deploy extra's install line (row skipped).
+    deploy = import_zoo_module("zoo.deploy", "the benchmark peer ort-int8")
+    float_model = ctx.trained().eval()
+    with tempfile.TemporaryDirectory(prefix="zoo-bench-ort-int8-") as tmp:
+        # A batch of 2 keeps the batch dimension free (dynamo specialises a batch of 1).
+        record = deploy.export_onnx_int8(float_model, ctx.split.x_train[:2], ctx.train_data,
+                                         Path(tmp) / "int8.onnx", max_batches=CALIBRATION_BATCHES,
+                                         latency_repeats=0)
+        model = OrtModule.load(record.path, {"exporter": record.exporter, "opset": record.opset,
+                                             "quantization": record.quantization})
+    return Applied(model, float_model=float_model)

@@ -3,6 +3,8 @@
 * ``int8-ptq`` — :func:`~zoo.quantization.quantize_int8` with 4 calibration batches, no training;
   the only method here whose model runs on integer kernels, so the only one whose size and latency
   really shrink. Its FLOPs are counted on the float model (same operations, 8-bit operands).
+  Compared with PyTorch's stock int8 recipe (``torch-int8``) and with ONNX Runtime's own static
+  int8 (``ort-int8``, each in its own runtime).
 * ``binaryconnect`` (trained from scratch, as measured), ``xnor-net`` (binary weights, 4-epoch
   fine-tune), ``dorefa`` (W4/A4, 4 epochs), ``relaxed-quantization`` (W4/A4, 3 epochs, BatchNorm
   re-estimated), ``haq`` (greedy policy under the weight bytes of a uniform 3-bit model, 2 epochs)
@@ -41,7 +43,8 @@ def _bits(model: object, bits: int) -> dict[str, int]:
     return {f"{name}.weight": bits for name in quantized_weights(model)}  # type: ignore[arg-type]
 
 
-@adapter("int8-ptq", peer="torch-int8", models=CNNS, quick_models=("digits-cnn", "resnet56"),
+@adapter("int8-ptq", peer="torch-int8", more_peers=("ort-int8",), models=CNNS,
+         quick_models=("digits-cnn", "resnet56"),
          tolerance=Tolerance(points=1.0, source=f"issue 6 target (within 1 point; {_TESTS} "
                              "asserts 1.5)"),
          setting=f"x86 engine, per-channel int8 weights, uint8 activations, "
