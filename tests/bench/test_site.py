@@ -211,3 +211,17 @@ def test_an_ort_cell_says_why_a_model_did_not_export(tiny) -> None:
     cell = view.table[0].cells[at]
     assert cell.text == "–"
     assert cell.title == "not exported: operator zootest::mystery has no ONNX translation"
+
+
+def test_the_settings_say_where_the_training_ran(tiny, catalog) -> None:
+    results = copy.deepcopy(tiny[0])
+    assert results["settings"]["execution"] == {"ray": None}  # a run in one process
+    here = Renderer(SiteModel(catalog, {}, repos={}), bench=BenchView(results, "r.json",
+                                                                       frozenset()), lang="en")
+    assert "Ray" not in here.benchmarks().html
+    results["settings"]["execution"] = {"ray": "10.0.0.5:6379", "ray_version": "2.60.0",
+                                        "nodes": 3, "cpus": 48.0}
+    page = Renderer(SiteModel(catalog, {}, repos={}), bench=BenchView(results, "r.json",
+                                                                      frozenset()), lang="en")
+    assert ("as Ray tasks on the cluster at 10.0.0.5:6379 (3 nodes, 48 CPUs, Ray 2.60.0; latency "
+            "measured afterwards, here, in one process)") in page.benchmarks().html
