@@ -180,3 +180,18 @@ def test_bad_input_is_one_line_and_leaves_the_model_untouched(tiny_lm, calib, ca
         call(model, calib)
     assert "\n" not in str(info.value)
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+
+
+def test_torchao_peer_rows_run_on_cpu_and_match_the_zoo_schemes(tiny_lm, calib) -> None:
+    pytest.importorskip("torchao")
+    from zoo.bench.language import ROWS
+
+    row = {r.name: r for r in ROWS}
+    lm = tiny_lm
+    ao_w4 = row["torchao-rtn-w4"].apply(lm.model, calib)
+    ao_w8a8 = row["torchao-w8a8-naive"].apply(lm.model, calib)
+    assert ao_w4 is not lm.model  # quantize_ works in place: the row quantises a copy
+    assert type(lm.model.model.layers[0].mlp.up_proj.weight) is nn.Parameter
+    # the same round-to-nearest grid (asymmetric int4, groups of 128) as the zoo's RTN
+    assert ppl(lm, ao_w4) == pytest.approx(ppl(lm, rtn(lm.model, bits=4)), rel=1e-4)
+    assert ppl(lm, ao_w8a8) == pytest.approx(ppl(lm, w8a8(lm.model)), rel=2e-3)
