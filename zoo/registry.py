@@ -103,7 +103,7 @@ INSTALL_ZOO = ("pip install torch --index-url https://download.pytorch.org/whl/c
                f'"aladin-zoo[zoo] @ {_GIT}"')
 INSTALL_LLM = f'pip install "aladin-zoo[zoo,llm] @ {_GIT}"'
 INSTALL_DEPLOY = f'pip install "aladin-zoo[zoo,deploy] @ {_GIT}"'
-# The language-model benchmark's peers (llmcompressor) beside the llm extra.
+# The language-model benchmark's peers (llmcompressor, torchao) beside the llm extra.
 INSTALL_BENCH_LLM = f'pip install "aladin-zoo[zoo,bench-llm] @ {_GIT}"'
 
 
