@@ -161,7 +161,7 @@ def search_scale(
 
 
 def clip_ratios(grid: int, max_shrink: float) -> list[float]:
-    """The shrink ratios the clipping search tries: ``1, 1 − 1/grid, …`` down to (not below)
+    """The shrink ratios the clipping search tries: ``1, 1 − 1/grid, …`` while they stay above
     ``1 − max_shrink``; one-line ``ValueError`` when that leaves nothing below 1."""
     if isinstance(grid, bool) or not isinstance(grid, int) or grid < 1:
         raise ValueError(f"clip_grid={grid!r} must be a positive integer")
