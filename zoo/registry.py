@@ -105,7 +105,7 @@ INSTALL_LLM = f'pip install "aladin-zoo[zoo,llm] @ {_GIT}"'
 INSTALL_DEPLOY = f'pip install "aladin-zoo[zoo,deploy] @ {_GIT}"'
 # Ray, for `aladin bench --ray`.
 INSTALL_BENCH = f'pip install "aladin-zoo[zoo,bench] @ {_GIT}"'
-# The language-model benchmark's peers (llmcompressor) beside the llm extra.
+# The language-model benchmark's peers (llmcompressor, torchao) beside the llm extra.
 INSTALL_BENCH_LLM = f'pip install "aladin-zoo[zoo,bench-llm] @ {_GIT}"'
 
 

@@ -15,7 +15,12 @@ import zoo
 from zoo.bench.results import ResultsError
 from zoo.catalog import Catalog
 from zoo.site import SiteBuildError, build_site
-from zoo.site.lm_benchmarks import LANGUAGE_FILE, PRUNING_FILE, load_language_view
+from zoo.site.lm_benchmarks import (
+    LANGUAGE_FILE,
+    PRUNING_FILE,
+    LanguageView,
+    load_language_view,
+)
 
 from .conftest import REPO, scratch_repo
 
@@ -124,6 +129,25 @@ def test_quantisation_table_shows_the_committed_rows(lm_site: Path) -> None:
     packed = gptq["bytes"]["packed_linear"]
     assert table["rows"][at][table["head"].index("Packed Linear KiB")] == \
         f"{packed / 1024:.1f} ({100 * packed / gptq['bytes']['fp32_linear']:.1f} %)"
+
+
+def test_a_row_is_compared_with_llmcompressor_else_torchao() -> None:
+    def row(name: str, method: str, kind: str, perplexity: float) -> dict[str, Any]:
+        return {"name": name, "method": method, "setting": "W4 g128", "kind": kind,
+                "model": "trained", "status": "ok", "perplexity": perplexity}
+
+    rows = [row("fp32", "fp32", "reference", 100.0), row("rtn-w4", "rtn", "reference", 102.0),
+            row("torchao-rtn-w4", "torchao IntxWeightOnlyConfig", "peer", 101.0),
+            row("gptq-w4", "gptq", "method", 101.0),
+            row("llmcompressor-gptq-w4", "llmcompressor GPTQModifier", "peer", 101.0),
+            row("torchao-gptq-w4", "torchao", "peer", 50.0)]
+    table = LanguageView({"rows": rows, "targets": []}, None, {}).quantization_table
+    assert table is not None
+    at = [heading for heading, _ in table.columns].index("vs peer")
+    shown = {r.row["name"]: (r.peer, r.cells[at].text) for r in table.rows}
+    assert shown["rtn-w4"] == (False, f"{100 * (102 / 101 - 1):+.2f} %")  # torchao's row
+    assert shown["gptq-w4"] == (False, "+0.00 %")  # llmcompressor's, though torchao has one too
+    assert shown["torchao-rtn-w4"][0] and shown["llmcompressor-gptq-w4"][0]
 
 
 def test_pruning_and_distillation_tables_show_the_committed_rows(lm_site: Path) -> None:

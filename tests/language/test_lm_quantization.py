@@ -9,9 +9,10 @@ import torch
 from torch import nn
 
 import zoo
+from zoo.language.calibration import LinearStats
 from zoo.language.perplexity import perplexity
 from zoo.language.train import calibration_windows
-from zoo.quantization.awq import awq
+from zoo.quantization.awq import awq, clip_ratios, search_clip
 from zoo.quantization.gptq import gptq, gptq_layer
 from zoo.quantization.groupwise import rtn_weight
 from zoo.quantization.lm_weights import rtn
@@ -90,6 +91,46 @@ def test_weight_only_methods_on_the_trained_model(tiny_lm, calib, tmp_path) -> N
     assert all(torch.equal(v, lm.model.state_dict()[k]) for k, v in before.items())
 
 
+def test_awq_clipping_lowers_a_layers_output_error_on_held_out_inputs() -> None:
+    torch.manual_seed(0)
+    x = torch.randn(1024, 128)
+    x[:, :4] *= 10  # outlier input channels, as in a language model's activations
+    w = torch.distributions.StudentT(3.0).sample((64, 128))  # heavy tails: a few large weights
+    stats = LinearStats(128)
+    stats.add(x[:512])  # searched on one half, judged on the other
+    held_out = x[512:]
+    error = lambda q: float((held_out @ (q - w).T).pow(2).mean())  # noqa: E731
+    for bits in (3, 4):
+        clipped = search_clip(w, (stats.xtx / stats.rows).float(), bits=bits, group_size=32,
+                              ratios=clip_ratios(20, 0.5))
+        assert (clipped.abs() <= w.abs()).all() and not torch.equal(clipped, w)
+        rounded, plain = (rtn_weight(v, bits=bits, group_size=32)[0] for v in (clipped, w))
+        assert error(rounded) < 0.85 * error(plain), bits
+
+
+def test_awq_clipping_on_the_trained_model(tiny_lm, calib, tmp_path) -> None:
+    lm = tiny_lm
+    ids = lm.validation_ids[: 8 * lm.seq_len].view(8, -1)
+    with torch.no_grad():
+        reference = lm.model(ids).logits.log_softmax(-1)
+
+    def drift(model: nn.Module) -> float:  # KL(fp32 ‖ quantised) per token: less noisy than ppl
+        with torch.no_grad():
+            log_p = model(ids).logits.log_softmax(-1)
+        return float((reference.exp() * (reference - log_p)).sum(-1).mean())
+
+    r3 = rtn(lm.model, bits=3)
+    clipped = zoo.quantize(lm.model, method="awq", data=calib, bits=3)
+    plain = zoo.quantize(lm.model, method="awq", data=calib, bits=3, clip=False)
+    assert drift(clipped) < 0.85 * drift(r3) and drift(clipped) < drift(plain)
+    assert ppl(lm, clipped) <= ppl(lm, r3)
+    # the clipped grids are the ones stored: the packed model gives the fake-quantised outputs
+    save_packed(clipped, tmp_path / "awq3.safetensors")
+    loaded = load_packed(tmp_path / "awq3.safetensors")
+    with torch.no_grad():
+        assert torch.equal(loaded(ids[:2]).logits, clipped(ids[:2]).logits)
+
+
 def test_smoothquant_runs_int8_and_stays_close(tiny_lm, calib) -> None:
     lm = tiny_lm
     smoothed = smooth(lm.model, calib)
@@ -124,6 +165,9 @@ class Kwargs(nn.Module):
     (lambda m, c: gptq(m, c[:0]), "calibration set is empty"),
     (lambda m, c: gptq(m, c, bits=5), "bits=5 is not supported"),
     (lambda m, c: awq(m, c, group_size=96), "group_size=96 does not divide layer"),
+    (lambda m, c: awq(m, c, clip_grid=0), "clip_grid=0 must be a positive integer"),
+    (lambda m, c: awq(m, c, clip_grid=3), "clip_grid=3 with max_shrink=0.5 tries no clipping"),
+    (lambda m, c: awq(m, c, max_shrink=1.0), "max_shrink=1.0 must be between 0 and 1"),
     (lambda m, c: rtn(nn.Sequential(nn.ReLU()), c), "has no Linear layers"),
     (lambda m, c: gptq(Kwargs(m), c), "cannot be called with token ids alone"),
     (lambda m, c: gptq(m, c + 5000), "calibration data does not fit"),
@@ -136,3 +180,18 @@ def test_bad_input_is_one_line_and_leaves_the_model_untouched(tiny_lm, calib, ca
         call(model, calib)
     assert "\n" not in str(info.value)
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in before.items())
+
+
+def test_torchao_peer_rows_run_on_cpu_and_match_the_zoo_schemes(tiny_lm, calib) -> None:
+    pytest.importorskip("torchao")
+    from zoo.bench.language import ROWS
+
+    row = {r.name: r for r in ROWS}
+    lm = tiny_lm
+    ao_w4 = row["torchao-rtn-w4"].apply(lm.model, calib)
+    ao_w8a8 = row["torchao-w8a8-naive"].apply(lm.model, calib)
+    assert ao_w4 is not lm.model  # quantize_ works in place: the row quantises a copy
+    assert type(lm.model.model.layers[0].mlp.up_proj.weight) is nn.Parameter
+    # the same round-to-nearest grid (asymmetric int4, groups of 128) as the zoo's RTN
+    assert ppl(lm, ao_w4) == pytest.approx(ppl(lm, rtn(lm.model, bits=4)), rel=1e-4)
+    assert ppl(lm, ao_w8a8) == pytest.approx(ppl(lm, w8a8(lm.model)), rel=2e-3)

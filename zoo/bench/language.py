@@ -9,9 +9,12 @@ latency of one forward at batch 8 × 128 tokens and of a
 64-token greedy generation (one thread, medians), and checks the issue's targets.
 
 A row is a small adapter: ``(name, method, setting, kind, apply)`` where ``apply(lm, calibration)``
-returns the quantised model. Peers (llmcompressor's ``oneshot`` on the saved folder) are imported
-only here, never by the methods. llmcompressor's AWQ needs an accelerator (it fails on CPU with
-"Cannot access accelerator device"): its row records the failure, and AWQ is judged against RTN.
+returns the quantised model. Peers (llmcompressor's ``oneshot`` on the saved folder; torchao's
+``quantize_`` where it has a CPU path: its int8 dynamic-activation W8A8 beside naive W8A8 and its
+Intx int4 weight-only beside RTN W4) are imported only here, never by the methods; a peer row is
+named ``<library>-<the zoo row it mirrors>``. llmcompressor's AWQ needs an accelerator (it fails
+on CPU with "Cannot access accelerator device"): its row records the failure, and AWQ is judged
+against RTN.
 
 SmoothQuant needs activation outliers to have something to fix; a model trained for minutes has
 few. The ``outliers`` rows therefore repeat naive W8A8 and SmoothQuant on the same trained model
@@ -107,6 +110,32 @@ def _peer(kind: str, folder_of: Callable[[], Path]) -> Apply:
     return apply
 
 
+def _torchao(kind: str) -> Apply:
+    """torchao's CPU paths on a copy: int8 dynamic activations × int8 weights (its W8A8), or
+    int4 weights, asymmetric, per group of 128 (torchao 0.18's ``Int4WeightOnlyConfig`` fails on
+    this CPU-only install with "Requires mslk >= 1.0.0"; the ``Intx`` config runs on CPU)."""
+
+    def apply(model: nn.Module, _calibration: torch.Tensor) -> nn.Module:
+        from torchao.quantization import (
+            Int8DynamicActivationInt8WeightConfig,
+            IntxWeightOnlyConfig,
+            MappingType,
+            quantize_,
+        )
+        from torchao.quantization.granularity import PerGroup
+
+        model = copy.deepcopy(model)  # quantize_ works in place
+        config = (Int8DynamicActivationInt8WeightConfig() if kind == "w8a8" else
+                  IntxWeightOnlyConfig(weight_dtype=torch.int4, granularity=PerGroup(128),
+                                       mapping_type=MappingType.ASYMMETRIC))
+        # the block Linears only, as the zoo's rows (embeddings and the output head stay float)
+        quantize_(model, config, filter_fn=lambda m, name: isinstance(m, nn.Linear)
+                  and name != "lm_head")
+        return model
+
+    return apply
+
+
 _FOLDER: dict[str, Path] = {}
 
 
@@ -122,7 +151,11 @@ def _rows() -> list[LMRow]:
             LMRow(f"gptq-w{bits}-act-order", "gptq", f"{g}, act-order", "method",
                   lambda m, c, b=bits: gptq(m, c, bits=b, act_order=True)),
             LMRow(f"awq-w{bits}", "awq", g, "method", lambda m, c, b=bits: awq(m, c, bits=b)),
+            LMRow(f"awq-w{bits}-no-clip", "awq", f"{g}, no clip", "method",
+                  lambda m, c, b=bits: awq(m, c, bits=b, clip=False)),
         ]
+    rows.insert(2, LMRow("torchao-rtn-w4", "torchao IntxWeightOnlyConfig", "W4 g128", "peer",
+                         _torchao("w4")))  # beside rtn-w4, the same round-to-nearest scheme
     rows += [
         LMRow("llmcompressor-gptq-w4", "llmcompressor GPTQModifier", "W4A16 g128", "peer",
               _peer("gptq", folder)),
@@ -130,6 +163,8 @@ def _rows() -> list[LMRow]:
               _peer("awq", folder)),
         LMRow("w8a8-naive", "w8a8", "W8A8 per-token, no smoothing", "reference",
               lambda m, _c: w8a8(m)),
+        LMRow("torchao-w8a8-naive", "torchao Int8DynamicActivationInt8WeightConfig",
+              "W8A8 per-token, no smoothing", "peer", _torchao("w8a8")),
         LMRow("smoothquant-w8a8", "smoothquant", "W8A8, α = 0.5", "method",
               lambda m, c: smoothquant(m, c)),
         LMRow("llmcompressor-smoothquant-w8a8", "llmcompressor SmoothQuant+GPTQ", "W8A8, α = 0.5",

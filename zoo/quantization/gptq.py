@@ -54,7 +54,8 @@ Measured (``python -m zoo.bench.language --recipe small --eval-windows 64``, a 2
 Llama trained on Python 3.11's standard library, 64 calibration windows of 128 tokens;
 ``benchmarks/results/language.json``): validation perplexity fp32 82.28 (unigram 481.7);
 W4 g128 RTN 82.35, GPTQ 82.33, llmcompressor GPTQ 82.27; W3 g128 RTN 82.75, GPTQ 82.31 (GPTQ's
-increase 6 % of RTN's). AWQ W4 82.40 (above RTN: missed), SmoothQuant W8A8 82.28 (naive 82.31).
+increase 6 % of RTN's). AWQ W4 82.40 (above RTN: missed; that run predates AWQ's clipping
+search, see :mod:`zoo.quantization.awq`), SmoothQuant W8A8 82.28 (naive 82.31).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Benchmarks page's language-model part, from the two committed language result files.
 
 ``benchmarks/results/language.json`` (quantisation: GPTQ, AWQ, SmoothQuant beside RTN, naive
-W8A8 and llmcompressor; written by :func:`zoo.bench.language.main`) and
+W8A8, llmcompressor and torchao; written by :func:`zoo.bench.language.main`) and
 ``benchmarks/results/lm-pruning.json`` (one-shot sparsity, LLM-Pruner and distillation beside
 llmcompressor; :func:`zoo.bench.lm_pruning.main`) are read once per build, without PyTorch, and
 shaped into table rows (:class:`~zoo.site.benchmarks.Cell` per column), the targets with the
@@ -28,7 +28,8 @@ __all__ = ["LANGUAGE_FILE", "PRUNING_FILE", "LMTable", "LMTarget", "LanguageView
 Row = dict[str, Any]
 LANGUAGE_FILE = "benchmarks/results/language.json"
 PRUNING_FILE = "benchmarks/results/lm-pruning.json"
-PEER_PREFIX = "llmcompressor"
+# peer libraries, by preference: a row named "<prefix>-<our row>" is that row's peer
+PEER_PREFIXES = ("llmcompressor", "torchao")
 
 
 def _read(path: Path, source: str, row_keys: tuple[str, ...],
@@ -129,7 +130,7 @@ def _table(id_: str, rows: list[Row], columns: tuple[Column, ...],
     shown = [i for i, _ in enumerate(columns)
              if any(cells[i].sort is not None for cells in built)]
     return LMTable(id_, tuple((columns[i][0], columns[i][1]) for i in shown), tuple(
-        LMRow(r, papers.get(str(r["method"])), str(r["method"]).startswith(PEER_PREFIX) or
+        LMRow(r, papers.get(str(r["method"])), str(r["method"]).startswith(PEER_PREFIXES) or
               r.get("kind") == "peer", tuple(cells[i] for i in shown))
         for r, cells in zip(rows, built, strict=True)))
 
@@ -161,9 +162,11 @@ class LanguageView:
                      and r.get("status", "ok") == "ok"), None)
 
     def _quant_peer(self, row: Row) -> Row | None:
-        """llmcompressor's row for the same setting: named ``llmcompressor-<our row's name>``."""
-        rows = (self.quantization or {}).get("rows", [])
-        return next((r for r in rows if r.get("name") == f"{PEER_PREFIX}-{row.get('name')}"), None)
+        """The peer library's row for the same setting: named ``<prefix>-<our row's name>``
+        (llmcompressor first, then torchao)."""
+        by_name = {r.get("name"): r for r in (self.quantization or {}).get("rows", [])}
+        return next((by_name[f"{prefix}-{row.get('name')}"] for prefix in PEER_PREFIXES
+                     if f"{prefix}-{row.get('name')}" in by_name), None)
 
     def _vs_fp32(self, row: Row) -> Cell:
         return _against(row, self._reference(row), "fp32 on the same model")
@@ -202,8 +205,8 @@ class LanguageView:
              lambda r: _text(r.get("setting"))),
             ("Perplexity", "validation perplexity", lambda r: _num(r.get("perplexity"), 2)),
             ("vs fp32", "perplexity change against the fp32 model", self._vs_fp32),
-            ("vs peer", "perplexity against llmcompressor at the same setting",
-             self._vs_quant_peer),
+            ("vs peer", "perplexity against the peer library (llmcompressor, else torchao) at the "
+             "same setting", self._vs_quant_peer),
             ("Packed Linear KiB", "Linear weights packed at their bit width (share of fp32)",
              self._size),
             ("Quantise s", "time to quantise (seconds)",
@@ -221,8 +224,9 @@ class LanguageView:
         return [r for r in (self.pruning or {}).get("rows", []) if r.get("section") == name]
 
     def _pruning_peer(self, row: Row) -> Row | None:
+        """llmcompressor's pruner at the same setting (the only pruning peer)."""
         return next((r for r in self._section(str(row.get("section")))
-                     if r["method"] == f"{PEER_PREFIX}-{row['method']}"
+                     if r["method"] == f"{PEER_PREFIXES[0]}-{row['method']}"
                      and r.get("setting") == row.get("setting")), None)
 
     def _vs_dense(self, row: Row, base: str = "dense") -> Cell:
