@@ -48,3 +48,19 @@ def test_prunes_to_the_requested_parameter_count_and_still_models_text(tiny_lm) 
 def test_bad_ratio_is_refused_before_anything_is_copied(tiny_lm) -> None:
     with pytest.raises(ValueError, match=r"ratio must be in \[0, 1\), got 1.0"):
         tp_prune_llm(tiny_lm.model, 1.0, importance="magnitude")
+
+
+def test_targets_compare_llm_pruner_with_the_peer_of_the_same_fraction() -> None:
+    from zoo.bench.lm_pruning import targets
+
+    def row(method: str, setting: str, ppl: float | None, params: int) -> dict:
+        out = {"section": "structured", "method": method, "setting": setting, "params": params}
+        return out if ppl is None else {**out, "perplexity": ppl}
+
+    rows = [row("llm-pruner", "20% of parameters (ratio 0.250 per block)", 10.0, 800),
+            row("torch-pruning", "20% of parameters (ratio 0.104 ...)", 12.0, 801),
+            row("llm-pruner", "50% of parameters (ratio 0.600 per block)", 20.0, 500),
+            row("torch-pruning", "50% of parameters", None, 0)]  # the peer failed: no line
+    lines = [t for t in targets(rows) if "Torch-Pruning" in t["target"]]
+    assert [(t["target"].split(":")[0], t["ours"], t["reference"], t["met"]) for t in lines] == [
+        ("llm-pruner 20%", 10.0, 12.0, True)]
