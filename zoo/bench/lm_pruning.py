@@ -202,10 +202,11 @@ def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
         if not peers:
             continue
         try:  # at LLM-Pruner's parameter count, not the nominal fraction (heads are coarse)
-            tp_ratio, _ = ratio_for_params(lm.model, ours["params"])
+            (tp_ratio, _), search_seconds = _timed(lambda p=ours["params"]: ratio_for_params(
+                lm.model, p))
             _add(rows, measured(lambda r=tp_ratio: tp_prune_llm(lm.model, r, data=calib), {
                 "section": "structured", "method": "torch-pruning", "kind": "peer",
-                "library": LIBRARY,
+                "library": LIBRARY, "ratio_search_seconds": search_seconds,
                 "setting": f"{fraction:.0%} of parameters (ratio {tp_ratio:.3f} of heads, MLP "
                            "and hidden channels, Taylor)"}))
         except Exception as exc:  # a peer that fails is reported, not fatal
