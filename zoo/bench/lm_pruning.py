@@ -8,7 +8,8 @@ One run on one trained checkpoint (:func:`zoo.language.train.prepare_lm`):
   of the bitmask safetensors file (:mod:`zoo.language.sparse_storage`) against the dense one;
 * **LLM-Pruner** at 20 % and 50 % of the parameters removed, before and after recovery, with the
   forward latency (batch 8 × 128 tokens) and 64-token greedy generation latency against the dense
-  model;
+  model, beside Torch-Pruning's LLM pruning (:mod:`zoo.bench.lm_torch_pruning`) at the parameter
+  count LLM-Pruner reached, with the same recovery and measurements;
 * **MiniLLM** and forward-KL students against the same student trained alone (same init, steps
   and data), validation perplexity.
 
@@ -37,6 +38,7 @@ import torch
 
 import zoo
 from zoo.bench import offline  # noqa: F401  (before transformers: it reads HF_HUB_OFFLINE)
+from zoo.bench.lm_torch_pruning import LIBRARY, ratio_for_params, tp_prune_llm
 from zoo.language.perplexity import perplexity
 from zoo.language.sparse_storage import save_sparse
 from zoo.language.train import TrainedLM, calibration_windows, prepare_lm
@@ -156,8 +158,9 @@ def _ratio_for(lm: TrainedLM, removed: float, skip_first: int, skip_last: int) -
 
 def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
                     calibration: int = 16, recovery_steps: int = 100, recovery_lr: float = 1e-3,
-                    eval_windows: int | None = None) -> list[dict[str, Any]]:
-    """LLM-Pruner at ``removed`` fractions of the parameters, before/after recovery, latencies."""
+                    eval_windows: int | None = None, peers: bool = True) -> list[dict[str, Any]]:
+    """LLM-Pruner at ``removed`` fractions of the parameters, and Torch-Pruning's LLM pruning at
+    the parameter count LLM-Pruner reached: before/after recovery, latencies."""
     val = lm.validation_ids
     ppl = lambda m: perplexity(m, val, seq_len=lm.seq_len, max_windows=eval_windows)  # noqa: E731
     calib = calibration_windows(lm.train_ids, count=calibration, seq_len=lm.seq_len, seed=1)
@@ -166,31 +169,51 @@ def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
     train = calibration_windows(lm.train_ids, count=recovery_steps * 8, seq_len=lm.seq_len,
                                 seed=3).split(8)
     dense_ms = 1e3 * latency(lm.model, batch, warmup=2, repeats=10, threads=THREADS)
-    dense_gen = _generate_ms(lm.model, prompt)
-    rows = [{"section": "structured", "method": "dense", "setting": "fp32",
+    dense = {"section": "structured", "method": "dense", "setting": "fp32",
              "perplexity": ppl(lm.model), "params": _count(lm.model), "forward_ms": dense_ms,
-             "generate_ms": dense_gen}]
-    for fraction in removed:
-        ratio = _ratio_for(lm, fraction, 0, 0)
-        pruned, seconds = _timed(lambda r=ratio: zoo.prune(
-            lm.model, None, method="llm-pruner", pruning_ratio=r, data=calib, skip_first=0,
-            skip_last=0))
+             "generate_ms": _generate_ms(lm.model, prompt)}
+    rows = [dense]
+
+    def measured(prune: Callable[[], torch.nn.Module], row: dict[str, Any]) -> dict[str, Any]:
+        """``row`` with the figures every structured row has: prune, perplexity, recovery (the
+        same steps, data and lr for every method), perplexity again, size and latencies."""
+        pruned, seconds = _timed(prune)
         before = ppl(pruned)
-        _, recovery_seconds = _timed(lambda p=pruned: recover(p, train,
-                                                               steps=recovery_steps,
-                                                               lr=recovery_lr))
+        _, recovery_seconds = _timed(lambda: recover(pruned, train, steps=recovery_steps,
+                                                     lr=recovery_lr))
         pruned.eval()
         forward_ms = 1e3 * latency(pruned, batch, warmup=2, repeats=10, threads=THREADS)
         params = _count(pruned)
-        reduction = 1 - params / rows[0]["params"]
-        _add(rows, {"section": "structured", "method": "llm-pruner",
-                     "setting": f"{fraction:.0%} of parameters (ratio {ratio:.3f} per block)",
-                     "perplexity_before_recovery": before, "perplexity": ppl(pruned),
-                     "params": params, "param_reduction": reduction, "seconds": seconds,
-                     "recovery_seconds": recovery_seconds, "recovery_steps": recovery_steps,
-                     "recovery_lr": recovery_lr,
-                     "forward_ms": forward_ms, "generate_ms": _generate_ms(pruned, prompt),
-                     "forward_time_reduction": 1 - forward_ms / dense_ms})
+        row.update({"perplexity_before_recovery": before, "perplexity": ppl(pruned),
+                    "params": params, "param_reduction": 1 - params / dense["params"],
+                    "seconds": seconds, "recovery_seconds": recovery_seconds,
+                    "recovery_steps": recovery_steps, "recovery_lr": recovery_lr,
+                    "forward_ms": forward_ms, "generate_ms": _generate_ms(pruned, prompt),
+                    "forward_time_reduction": 1 - forward_ms / dense_ms})
+        return row
+
+    for fraction in removed:
+        ratio = _ratio_for(lm, fraction, 0, 0)
+        ours = measured(lambda r=ratio: zoo.prune(
+            lm.model, None, method="llm-pruner", pruning_ratio=r, data=calib, skip_first=0,
+            skip_last=0), {"section": "structured", "method": "llm-pruner",
+                           "setting": f"{fraction:.0%} of parameters (ratio {ratio:.3f} per "
+                                      "block)"})
+        _add(rows, ours)
+        if not peers:
+            continue
+        try:  # at LLM-Pruner's parameter count, not the nominal fraction (heads are coarse)
+            (tp_ratio, _), search_seconds = _timed(lambda p=ours["params"]: ratio_for_params(
+                lm.model, p))
+            _add(rows, measured(lambda r=tp_ratio: tp_prune_llm(lm.model, r, data=calib), {
+                "section": "structured", "method": "torch-pruning", "kind": "peer",
+                "library": LIBRARY, "ratio_search_seconds": search_seconds,
+                "setting": f"{fraction:.0%} of parameters (ratio {tp_ratio:.3f} of heads, MLP "
+                           "and hidden channels, Taylor)"}))
+        except Exception as exc:  # a peer that fails is reported, not fatal
+            _add(rows, {"section": "structured", "method": "torch-pruning", "kind": "peer",
+                        "library": LIBRARY, "setting": f"{fraction:.0%} of parameters",
+                        "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]})
     return rows
 
 
@@ -264,6 +287,15 @@ def targets(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                               "unpruned model's", "ours": pruner["perplexity"],
                     "reference": dense_s["perplexity"],
                     "met": pruner["perplexity"] <= 1.1 * dense_s["perplexity"]})
+    for ours in (r for r in rows if r["method"] == "llm-pruner"):
+        fraction = ours["setting"].split(" ", 1)[0]
+        peer = _find(rows, "torch-pruning", fraction + " ")
+        if peer:  # a comparison at equal parameters, not one of the issue's targets
+            out.append({"target": f"llm-pruner {fraction}: perplexity after recovery ≤ "
+                                  "Torch-Pruning's at the same parameter count (comparison)",
+                        "ours": ours["perplexity"], "reference": peer["perplexity"],
+                        "params": ours["params"], "reference_params": peer["params"],
+                        "met": ours["perplexity"] <= peer["perplexity"]})
     mini, fkl = _find(rows, "minillm"), _find(rows, "forward-kl")
     if mini and fkl:
         out.append({"target": "minillm: perplexity ≤ the forward-KL student's",
@@ -301,7 +333,7 @@ def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
     if "structured" in parts:
         rows += structured_rows(lm, eval_windows=args.eval_windows,
                                 recovery_steps=args.recovery_steps,
-                                recovery_lr=args.recovery_lr)
+                                recovery_lr=args.recovery_lr, peers=not args.no_peers)
     if "distillation" in parts:
         rows += distillation_rows(lm, eval_windows=args.eval_windows, steps=args.distill_steps,
                                   pretrain_steps=args.pretrain_steps)
