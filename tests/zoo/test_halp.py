@@ -22,7 +22,7 @@ from torch import nn
 import zoo
 from zoo.data import load_digits, loaders
 from zoo.metrics import count_flops, count_parameters, latency
-from zoo.nets import digits_cnn, resnet20, resnet56
+from zoo.nets import digits_cnn, mobilenetv2, resnet20, resnet56
 from zoo.pruning import halp as halp_module
 from zoo.pruning.halp import HalpReport, LatencyTableError, latency_table, prune_to_latency
 from zoo.pruning.halp import solve_knapsack as knapsack
@@ -160,6 +160,42 @@ def test_zoo_prune_dispatches_to_halp(tmp_path: Path) -> None:
         zoo.prune(model, X, method="l1-norm")  # the others still need their ratio
 
 
+def test_depthwise_convolutions_are_timed_and_pruned_with_their_group(tmp_path: Path) -> None:
+    """MobileNetV2's depthwise convolutions: each is timed at (k, k) channels of the group it
+    shares with the 1×1 expansion before it, and stays depthwise after the surgery."""
+    torch.manual_seed(0)
+    model, x = mobilenetv2(num_classes=10, in_channels=1).eval(), X16
+    table = latency_table(model, x, batch_size=16, granularity=16, cache_dir=tmp_path)
+    depthwise = [layer for layer in table.layers if layer.kind == "depthwise"]
+    assert len(depthwise) == 13
+    for layer in depthwise:
+        assert layer.inputs == layer.outputs and layer.outputs.group is not None, layer.name
+        grid = table.groups[layer.outputs.group][2]
+        assert set(table.entries[table.signature(layer)]) == {f"{k},{k}" for k in grid}
+        # a narrower group makes its depthwise layer cheaper in the table (a generous floor)
+        assert table.layer_seconds(layer, 0, grid[0]) < table.layer_seconds(layer, 0, grid[-1])
+    small, report = prune_to_latency(model, x, latency_target=0.7, importance="l1-norm",
+                                     batch_size=16, granularity=16, cache_dir=tmp_path)
+    assert report.measured_ms is not None and report.predicted_ms < report.baseline_ms
+    modules = dict(small.named_modules())
+    convs = [modules[layer.name] for layer in depthwise]  # a group may go down to one channel
+    assert all(c.groups == c.in_channels == c.out_channels for c in convs)
+    assert sum(c.out_channels for c in convs) < sum(
+        m.out_channels for m in model.modules() if isinstance(m, nn.Conv2d) and m.groups > 1)
+    assert small(torch.rand(2, 1, 16, 16)).shape == (2, 10)
+
+
+class Grouped(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 3, padding=1)
+        self.grouped = nn.Conv2d(8, 8, 3, padding=1, groups=2)  # neither dense nor depthwise
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.grouped(torch.relu(self.conv(x))).mean((2, 3)))
+
+
 class Upsampler(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -185,6 +221,7 @@ class Concat(nn.Module):
 
 @pytest.mark.parametrize(("model", "layer"), [
     (Upsampler(), r"'up' \(ConvTranspose2d"),
+    (Grouped(), r"'grouped' \(Conv2d, groups=2\)"),
     (Concat(), r"'mix': its input channels come from 2 prunable groups"),
     (nn.Sequential(nn.Linear(8, 10)), "no prunable channel group"),
 ])

@@ -151,6 +151,7 @@ __all__ = [
     "LatencyTableError",
     "halp",
     "latency_table",
+    "measure_latency",
     "prune_to_latency",
     "solve_knapsack",
 ]
@@ -573,6 +574,14 @@ def _at_batch(example_inputs: Any, batch_size: int) -> Any:
     return grow(example_inputs)
 
 
+def measure_latency(model: nn.Module, example_inputs: Any, *, batch_size: int = 64,
+                    threads: int = 1) -> float:
+    """Seconds per forward pass of ``model`` (eager, eval mode) on ``example_inputs``' first
+    sample repeated ``batch_size`` times: the whole-model timing of HALP's baseline and
+    calibration, for comparators that must reach a latency the same way."""
+    return latency(model, _at_batch(example_inputs, batch_size), threads=threads, **MODEL_RUNS)
+
+
 def _importance(importance: str | Any, data: Any) -> Any:
     if not isinstance(importance, str):
         return importance
@@ -683,8 +692,7 @@ def prune_to_latency(
         raise ValueError("granularity, batch_size and threads must be at least 1")
     scorer = _importance(importance, data)
     model, ignored = working_copy(model, ignored_layers)  # scored here; attempts prune copies
-    batch = _at_batch(example_inputs, batch_size)
-    baseline = latency(model, batch, threads=threads, **MODEL_RUNS)
+    baseline = measure_latency(model, example_inputs, batch_size=batch_size, threads=threads)
     graph, groups = _prunable_groups(model, example_inputs, ignored)
     table = _build(model, example_inputs, groups, batch_size=batch_size, threads=threads,
                    granularity=granularity, repeats=repeats, cache_dir=cache_dir)
@@ -746,8 +754,8 @@ def prune_to_latency(
             picked = [0] * len(grids)
         predicted = scale * table.predict([g[i] for g, i in zip(grids, picked, strict=True)])
         pruned = apply(picked)
-        measured = (latency(pruned, batch, threads=threads, **MODEL_RUNS)
-                    if calibration_rounds > 0 else None)
+        measured = (measure_latency(pruned, example_inputs, batch_size=batch_size,
+                                    threads=threads) if calibration_rounds > 0 else None)
         attempt = Attempt(pruned, picked, predicted, measured)
         if measured is not None:
             history.append((1e3 * predicted, 1e3 * measured))  # milliseconds
