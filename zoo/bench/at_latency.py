@@ -1,15 +1,17 @@
 """Uniform pruning at a measured latency: HALP's comparators at equal latency.
 
 HALP (:mod:`zoo.pruning.halp`) prunes to a latency; a uniform pruner (the same share of every
-layer's channels) prunes to a ratio. Compared at the same ratio, the two land at different
-latencies and the comparison says little. :func:`uniform_at_latency` finds the uniform ratio
-whose *measured* latency reaches the same target instead: a bisection over the ratio, each step
-pruning the trained model afresh and timing it with HALP's own whole-model timing
-(:func:`~zoo.pruning.halp.measure_latency`: eager, one thread by default, batch 64, median of
-10 passes). Latency falls with the ratio, up to timing noise and the staircase of channel
-counts, so the bisection keeps every measurement and returns, of the steps within
-:data:`~zoo.pruning.halp.REACHED` × the target, the one with the smallest ratio (it keeps the
-most channels) — HALP's own rule between two attempts that are both on time.
+layer's channels) prunes to a ratio. Compared at the same ratio, the two land at different latencies
+and the comparison says little. :func:`uniform_at_latency` finds the uniform ratio whose *measured*
+latency reaches the same target instead: a bisection over the ratio, each step pruning the trained
+model afresh and timing it as HALP times its calibration
+(:func:`~zoo.pruning.halp.relative_latency`: eager, one thread by default, batch 64, 10 passes
+alternating with the unpruned model's; the target is a fraction of the unpruned latency, so the
+machine's load, which moved by 1.5× within one benchmark run, cancels out). Latency falls with the
+ratio, up to timing noise and the staircase of channel counts, so the bisection keeps every
+measurement and returns, of the steps within :data:`~zoo.pruning.halp.REACHED` × the target, the one
+with the smallest ratio (it keeps the most channels) — HALP's own rule between two attempts that are
+both on time.
 
 >>> import torch, zoo
 >>> from zoo.nets import digits_cnn
@@ -29,7 +31,7 @@ from typing import Any
 
 from torch import nn
 
-from ..pruning.halp import REACHED, measure_latency
+from ..pruning.halp import REACHED, measure_latency, relative_latency
 
 __all__ = ["AtLatency", "uniform_at_latency"]
 
@@ -85,8 +87,8 @@ def uniform_at_latency(
         # the first step tries the widest ratio: if even that is too slow, nothing will do
         ratio = high if not tried else (low + high) / 2
         pruned = prune(ratio)
-        measured = measure_latency(pruned, example_inputs, batch_size=batch_size,
-                                   threads=threads)
+        measured = baseline * relative_latency(pruned, model, example_inputs,
+                                               batch_size=batch_size, threads=threads)
         tried.append((ratio, measured, pruned))
         if measured <= target:
             high = ratio

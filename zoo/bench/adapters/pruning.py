@@ -87,6 +87,7 @@ def halp(ctx: Context) -> Applied:
                "measured_ms": None if report.measured_ms is None else round(report.measured_ms, 2),
                "table_seconds": round(report.table_seconds, 1),
                "table_from_cache": report.table_from_cache,
+               "attempts": [[round(p, 2), round(m, 2)] for p, m in report.attempts],
                "kept": {name: list(k) for name, k in report.kept.items()}}
     return recovered(ctx, pruned, details)
 
