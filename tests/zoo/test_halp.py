@@ -84,6 +84,11 @@ def test_calibration_steps_toward_the_measured_target() -> None:
     assert _next_budget([(50.0, 60.0)], 50.0) == pytest.approx(50 * 50 / 60)  # rescaled
     # measured = predicted + 10 ms: the secant through two attempts lands on the target
     assert _next_budget([(50.0, 60.0), (40.0, 50.0)], 45.0) == pytest.approx(35.0)
+    # a shallow secant (342 → 331 ms measured for 282 → 232 predicted) would ask for 9 ms: it
+    # moves at most twice as far as rescaling (232 → 197.6) would
+    p1, rescaled = 232.03, 232.03 * 281.64 / 330.68
+    assert _next_budget([(281.62, 341.66), (p1, 330.68)], 281.64) == pytest.approx(
+        p1 - 2 * (p1 - rescaled))
     # noise (slower although predicted faster): back to rescaling the last prediction
     assert _next_budget([(50.0, 60.0), (40.0, 65.0)], 45.0) == pytest.approx(40 * 45 / 65)
 
