@@ -83,7 +83,7 @@ def test_bisection_stops_at_once_when_the_widest_ratio_is_too_slow() -> None:
 
 def test_halp_meets_its_uniform_comparators_at_equal_latency_in_the_plan() -> None:
     adapters = load_adapters()
-    assert adapters["halp"].peer == "tp-magnitude-at-latency"
+    assert adapters["halp"].peers == ("tp-magnitude-at-latency", "l1-norm-at-latency")
     assert adapters["l1-norm-at-latency"].method == "l1-norm"
     for name in ("halp", "l1-norm-at-latency", "tp-magnitude-at-latency"):
         assert {"resnet56", "mobilenetv2"} <= set(adapters[name].models), name
@@ -91,7 +91,8 @@ def test_halp_meets_its_uniform_comparators_at_equal_latency_in_the_plan() -> No
                                            if "mobilenetv2" in a.models}
     blocks = {spec.name: {a.name for a in chosen} for spec, chosen in plan(BenchConfig(
         root=REPO, methods=("halp",), models=("mobilenetv2",)))}
-    assert blocks == {"mobilenetv2": {"halp", "tp-magnitude-at-latency"}}  # the peer comes along
+    # both comparators come along
+    assert blocks == {"mobilenetv2": {"halp", "tp-magnitude-at-latency", "l1-norm-at-latency"}}
     full = {spec.name: {a.name for a in chosen} for spec, chosen in plan(BenchConfig(root=REPO))}
     trio = {"halp", "l1-norm-at-latency", "tp-magnitude-at-latency"}
     assert trio <= full["resnet56"] and trio <= full["mobilenetv2"]

@@ -12,7 +12,8 @@ latency (one thread, as the latency session measures), Taylor importance on 16 b
 same fine-tune, on ResNet-56 and the MobileNetV2-style net. Its comparators prune *uniformly to the
 same measured latency* (:mod:`zoo.bench.at_latency`: a bisection over the per-layer ratio, timed
 as HALP times): ``l1-norm-at-latency`` (the zoo's L1-norm) and its peer
-``tp-magnitude-at-latency`` (Torch-Pruning's magnitude pruner), which is also ``halp``'s peer.
+``tp-magnitude-at-latency`` (Torch-Pruning's magnitude pruner), ``halp``'s peer, with
+``l1-norm-at-latency`` among its ``more_peers`` (``--methods halp`` brings both).
 Their rows' ``details`` hold the latency asked for and measured; HALP's also the table's
 prediction and build time, the comparators' the ratio found and every bisection step.
 Unstructured methods zero 80 % of the conv/Linear weights: magnitude pruning after training, SNIP
@@ -73,7 +74,8 @@ HALP_TARGET = 0.5
 LATENCY_AWARE_MODELS = ("resnet56", "mobilenetv2")
 
 
-@adapter("halp", peer="tp-magnitude-at-latency", tolerance=PRUNING_TOLERANCE,
+@adapter("halp", peer="tp-magnitude-at-latency", more_peers=("l1-norm-at-latency",),
+         tolerance=PRUNING_TOLERANCE,
          models=LATENCY_AWARE_MODELS, quick_models=(),
          setting=f"latency_target={HALP_TARGET} of the measured batch-64 latency (1 thread), "
          "Taylor importance on 16 batches, latency table in steps of 4 channels, then fine-tune")
