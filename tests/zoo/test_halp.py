@@ -177,8 +177,14 @@ def test_depthwise_convolutions_are_timed_and_pruned_with_their_group(tmp_path: 
         assert layer.inputs == layer.outputs and layer.outputs.group is not None, layer.name
         grid = table.groups[layer.outputs.group][2]
         assert set(table.entries[table.signature(layer)]) == {f"{k},{k}" for k in grid}
-        # a narrower group makes its depthwise layer cheaper in the table (a generous floor)
-        assert table.layer_seconds(layer, 0, grid[0]) < table.layer_seconds(layer, 0, grid[-1])
+
+    def depthwise_seconds(widths: list[int]) -> float:
+        return sum(table.layer_seconds(layer, 0, widths[layer.outputs.group])
+                   for layer in depthwise)
+
+    # narrower groups make the depthwise layers cheaper in the table: summed, since the last
+    # ones (2×2 pixels here) take about 0.1 ms, within a shared machine's noise
+    assert depthwise_seconds(table.smallest()) < 0.8 * depthwise_seconds(table.full())
     small, report = prune_to_latency(model, x, latency_target=0.7, importance="l1-norm",
                                      batch_size=16, granularity=16, cache_dir=tmp_path)
     assert report.measured_ms is not None and report.predicted_ms < report.baseline_ms
