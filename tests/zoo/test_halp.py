@@ -78,6 +78,14 @@ def test_knapsack_is_exact_on_a_hand_made_table() -> None:
     assert knapsack([[1.0, 2.0]], [[3, 4]], 2) is None  # nothing fits
 
 
+def test_candidate_widths_keep_what_the_cap_asks() -> None:
+    from zoo.pruning.halp import _grid
+
+    assert _grid(16, 4) == [4, 8, 12, 16] and _grid(3, 4) == [1, 3]
+    assert _grid(256, 4, max_pruning_ratio=0.75)[:2] == [64, 68]  # at least a quarter stays
+    assert _grid(10, 4, max_pruning_ratio=0.5) == [8, 10] and _grid(3, 4, 0.5) == [3]
+
+
 def test_calibration_steps_toward_the_measured_target() -> None:
     from zoo.pruning.halp import _next_budget
 
@@ -185,6 +193,9 @@ def test_depthwise_convolutions_are_timed_and_pruned_with_their_group(tmp_path: 
     # narrower groups make the depthwise layers cheaper in the table: summed, since the last
     # ones (2×2 pixels here) take about 0.1 ms, within a shared machine's noise
     assert depthwise_seconds(table.smallest()) < 0.8 * depthwise_seconds(table.full())
+    capped = latency_table(model, x, batch_size=16, granularity=16, max_pruning_ratio=0.75,
+                           cache_dir=tmp_path)
+    assert all(4 * grid[0] >= size for _, size, grid in capped.groups)  # ≥ 1/4 of each stays
     small, report = prune_to_latency(model, x, latency_target=0.7, importance="l1-norm",
                                      batch_size=16, granularity=16, cache_dir=tmp_path)
     assert report.measured_ms is not None and report.predicted_ms < report.baseline_ms

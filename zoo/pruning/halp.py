@@ -139,6 +139,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 import os
 import platform
 import tempfile
@@ -372,10 +373,14 @@ def _cache_dir(cache_dir: str | os.PathLike[str] | None) -> Path:
     return Path(base) / "aladin" / "halp"
 
 
-def _grid(channels: int, granularity: int) -> list[int]:
-    """Candidate kept counts: every multiple of ``granularity`` below ``channels``, and
-    ``channels`` itself (a group narrower than ``granularity`` can only keep 1 or all)."""
-    grid = list(range(granularity, channels, granularity)) or ([1] if channels > 1 else [])
+def _grid(channels: int, granularity: int, max_pruning_ratio: float = 1.0) -> list[int]:
+    """Candidate kept counts: every multiple of ``granularity`` below ``channels`` that keeps at
+    least ``1 − max_pruning_ratio`` of them, and ``channels`` itself (a group narrower than
+    ``granularity`` can only keep 1 or all)."""
+    least = math.ceil((1.0 - max_pruning_ratio) * channels - 1e-9)
+    grid = [k for k in range(granularity, channels, granularity) if k >= least]
+    if not grid and channels > 1 and least <= 1 and granularity >= channels:
+        grid = [1]
     return [*grid, channels]
 
 
@@ -418,8 +423,8 @@ def _side(module: nn.Module, group_of: dict[int, list[tuple[int, int]]], full: i
     return _Side(group, size, count // size, full - count)
 
 
-def _describe(model: nn.Module, example_inputs: Any, groups: list[Any],
-              granularity: int) -> tuple[list[tuple[str, int, list[int]]], list[_Layer]]:
+def _describe(model: nn.Module, example_inputs: Any, groups: list[Any], granularity: int,
+              max_pruning_ratio: float) -> tuple[list[tuple[str, int, list[int]]], list[_Layer]]:
     """The prunable groups (root name, channels, candidate grid) and the timed layers."""
     names = {id(m): n for n, m in model.named_modules()}
     shapes = _input_shapes(model, example_inputs)
@@ -439,7 +444,8 @@ def _describe(model: nn.Module, example_inputs: Any, groups: list[Any],
                     f"cannot build a latency table for layer {names.get(id(module), '?')!r} "
                     f"({type(module).__name__}): its width would change with pruning, and HALP "
                     "times Conv2d (dense or depthwise) and Linear layers only")
-    table_groups = [(names[id(g[0].dep.target.module)], size, _grid(size, granularity))
+    table_groups = [(names[id(g[0].dep.target.module)], size,
+                     _grid(size, granularity, max_pruning_ratio))
                     for g, size in zip(groups, sizes, strict=True)]
     layers = []
     for name, module in model.named_modules():
@@ -490,9 +496,10 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def _build(model: nn.Module, example_inputs: Any, groups: list[Any], *, batch_size: int,
-           threads: int, granularity: int, repeats: int,
+           threads: int, granularity: int, max_pruning_ratio: float, repeats: int,
            cache_dir: str | os.PathLike[str] | None) -> LatencyTable:
-    table_groups, layers = _describe(model, example_inputs, groups, granularity)
+    table_groups, layers = _describe(model, example_inputs, groups, granularity,
+                                     max_pruning_ratio)
     if not table_groups:
         raise LatencyTableError("cannot build a latency table: the model has no prunable "
                                 "channel group (every Conv/Linear is ignored or an output layer)")
@@ -555,6 +562,7 @@ def latency_table(
     batch_size: int = 64,
     threads: int = 1,
     granularity: int = 4,
+    max_pruning_ratio: float = 1.0,
     ignored_layers: Iterable[nn.Module | str] = (),
     repeats: int = 5,
     cache_dir: str | os.PathLike[str] | None = None,
@@ -562,13 +570,15 @@ def latency_table(
     """The latency lookup table of ``model`` on this machine (from the cache when it holds one).
 
     ``batch_size`` and ``threads`` are those the model will run with; ``granularity`` spaces the
-    candidate channel counts; ``repeats`` timed runs per entry (the fastest is kept).
+    candidate channel counts, of which none removes more than ``max_pruning_ratio`` of a group;
+    ``repeats`` timed runs per entry (the fastest is kept).
     Raises :class:`LatencyTableError` for a model it cannot time (see the module docstring).
     """
     model, ignored = working_copy(model, ignored_layers)
     _, groups = _prunable_groups(model, example_inputs, ignored)
     return _build(model, example_inputs, groups, batch_size=batch_size, threads=threads,
-                  granularity=granularity, repeats=repeats, cache_dir=cache_dir)
+                  granularity=granularity, max_pruning_ratio=max_pruning_ratio, repeats=repeats,
+                  cache_dir=cache_dir)
 
 
 # --- selection, surgery, calibration ----------------------------------------------------------
@@ -732,6 +742,7 @@ def prune_to_latency(
     batch_size: int = 64,
     threads: int = 1,
     granularity: int = 4,
+    max_pruning_ratio: float = 1.0,
     max_batches: int | None = 16,
     calibration_rounds: int = 5,
     repeats: int = 5,
@@ -749,12 +760,16 @@ def prune_to_latency(
         raise ValueError(f"latency_target_ms must be positive, got {latency_target_ms}")
     if granularity < 1 or batch_size < 1 or threads < 1:
         raise ValueError("granularity, batch_size and threads must be at least 1")
+    if not 0.0 < max_pruning_ratio <= 1.0:
+        raise ValueError(f"max_pruning_ratio is the largest share of a group's channels that may "
+                         f"go, in (0, 1], got {max_pruning_ratio}")
     scorer = _importance(importance, data)
     model, ignored = working_copy(model, ignored_layers)  # scored here; attempts prune copies
     baseline = measure_latency(model, example_inputs, batch_size=batch_size, threads=threads)
     graph, groups = _prunable_groups(model, example_inputs, ignored)
     table = _build(model, example_inputs, groups, batch_size=batch_size, threads=threads,
-                   granularity=granularity, repeats=repeats, cache_dir=cache_dir)
+                   granularity=granularity, max_pruning_ratio=max_pruning_ratio,
+                   repeats=repeats, cache_dir=cache_dir)
     scale = baseline / table.predict(table.full())  # what the table misses, proportionally
     target = latency_target * baseline if latency_target is not None else latency_target_ms / 1e3
     minimum = scale * table.predict(table.smallest())
@@ -860,6 +875,7 @@ def halp(
     batch_size: int = 64,
     threads: int = 1,
     granularity: int = 4,
+    max_pruning_ratio: float = 1.0,
     max_batches: int | None = 16,
     calibration_rounds: int = 5,
     repeats: int = 5,
@@ -873,7 +889,8 @@ def halp(
 
     ``importance`` is ``"taylor"`` (default, the paper's; scored on ``max_batches`` batches of
     ``data``), ``"l1-norm"``, ``"fpgm"`` or a :class:`~zoo.pruning.importance.ChannelImportance`.
-    ``granularity`` spaces the candidate widths, ``repeats`` timed runs per table entry,
+    ``granularity`` spaces the candidate widths, ``max_pruning_ratio`` (default 1: none) caps
+    the share of any group's channels that may go, ``repeats`` timed runs per table entry,
     ``resolution`` bins of the knapsack, ``calibration_rounds`` measured corrections (0 trusts
     the table), ``cache_dir`` holds the table. A target below what the smallest widths reach
     raises a one-line ``ValueError`` naming that minimum; a layer the table cannot time raises
@@ -883,6 +900,7 @@ def halp(
         model, example_inputs, latency_target=latency_target,
         latency_target_ms=latency_target_ms, ignored_layers=ignored_layers, data=data,
         loss_fn=loss_fn, importance=importance, batch_size=batch_size, threads=threads,
-        granularity=granularity, max_batches=max_batches, calibration_rounds=calibration_rounds,
+        granularity=granularity, max_pruning_ratio=max_pruning_ratio, max_batches=max_batches,
+        calibration_rounds=calibration_rounds,
         repeats=repeats, resolution=resolution, cache_dir=cache_dir)
     return pruned

@@ -71,6 +71,9 @@ def l1_norm_block_internal(ctx: Context) -> Applied:
 
 
 HALP_TARGET = 0.5
+# Without a cap the knapsack kept 4 of the 256 channels that feed MobileNetV2's classifier (their
+# Taylor scores are tiny) and the model recovered to 31 %; the zoo's global rankings cap at 75 %.
+HALP_CAP = 0.75
 LATENCY_AWARE_MODELS = ("resnet56", "mobilenetv2")
 
 
@@ -78,11 +81,12 @@ LATENCY_AWARE_MODELS = ("resnet56", "mobilenetv2")
          tolerance=PRUNING_TOLERANCE,
          models=LATENCY_AWARE_MODELS, quick_models=(),
          setting=f"latency_target={HALP_TARGET} of the measured batch-64 latency (1 thread), "
-         "Taylor importance on 16 batches, latency table in steps of 4 channels, then fine-tune")
+         "Taylor importance on 16 batches, latency table in steps of 4 channels, no group "
+         f"losing more than {HALP_CAP:.0%} (as the global rankings), then fine-tune")
 def halp(ctx: Context) -> Applied:
     pruned, report = prune_to_latency(ctx.trained(), ctx.example_inputs,
                                       latency_target=HALP_TARGET, data=ctx.train_data,
-                                      batch_size=64, threads=1)
+                                      batch_size=64, threads=1, max_pruning_ratio=HALP_CAP)
     details = {"latency_target": HALP_TARGET, "baseline_ms": round(report.baseline_ms, 2),
                "target_ms": round(report.target_ms, 2),
                "predicted_ms": round(report.predicted_ms, 2),
