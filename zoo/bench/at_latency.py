@@ -19,8 +19,8 @@ both on time.
 >>> small, found = uniform_at_latency(
 ...     lambda r: zoo.prune(model, x, method="l1-norm", pruning_ratio=r), model, x,
 ...     latency_target=0.8, steps=3)
->>> small(x).shape, 0 < found.ratio < 0.9, len(found.steps)
-(torch.Size([1, 10]), True, 3)
+>>> small(x).shape, 0 < found.ratio <= 0.9, 1 <= len(found.steps) <= 3
+(torch.Size([1, 10]), True, True)
 """
 
 from __future__ import annotations
