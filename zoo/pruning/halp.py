@@ -134,8 +134,9 @@ uniform rows are pruned to the same measured latency by :mod:`zoo.bench.at_laten
   ResNet-56 with :func:`relative_latency` and the bounded secant: five rounds (372 → 556,
   241 → 432, 179 → 447, 148 → 334, 158 → 335 ms, the baseline timed at 745 ms in a loaded
   moment), 0.49 of the baseline in the session, 98.9 % (+1.4 points over Torch-Pruning).
-* Before those two fixes (load 8–12), the calibration collapsed ResNet-56 to the smallest widths
-  twice (18 % after fine-tuning).
+* Before the bounded secant (load 8–12; the first of the two runs also without
+  :func:`relative_latency`), the calibration collapsed ResNet-56 to the smallest widths twice
+  (18 % after fine-tuning).
 """
 
 from __future__ import annotations
