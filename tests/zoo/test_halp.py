@@ -22,7 +22,7 @@ from torch import nn
 import zoo
 from zoo.data import load_digits, loaders
 from zoo.metrics import count_flops, count_parameters, latency
-from zoo.nets import digits_cnn, resnet20, resnet56
+from zoo.nets import digits_cnn, mobilenetv2, resnet20, resnet56
 from zoo.pruning import halp as halp_module
 from zoo.pruning.halp import HalpReport, LatencyTableError, latency_table, prune_to_latency
 from zoo.pruning.halp import solve_knapsack as knapsack
@@ -78,12 +78,25 @@ def test_knapsack_is_exact_on_a_hand_made_table() -> None:
     assert knapsack([[1.0, 2.0]], [[3, 4]], 2) is None  # nothing fits
 
 
+def test_candidate_widths_keep_what_the_cap_asks() -> None:
+    from zoo.pruning.halp import _grid
+
+    assert _grid(16, 4) == [4, 8, 12, 16] and _grid(3, 4) == [1, 3]
+    assert _grid(256, 4, max_pruning_ratio=0.75)[:2] == [64, 68]  # at least a quarter stays
+    assert _grid(10, 4, max_pruning_ratio=0.5) == [8, 10] and _grid(3, 4, 0.5) == [3]
+
+
 def test_calibration_steps_toward_the_measured_target() -> None:
     from zoo.pruning.halp import _next_budget
 
     assert _next_budget([(50.0, 60.0)], 50.0) == pytest.approx(50 * 50 / 60)  # rescaled
     # measured = predicted + 10 ms: the secant through two attempts lands on the target
     assert _next_budget([(50.0, 60.0), (40.0, 50.0)], 45.0) == pytest.approx(35.0)
+    # a shallow secant (342 → 331 ms measured for 282 → 232 predicted) would ask for 9 ms: it
+    # moves at most twice as far as rescaling (232 → 197.6) would
+    p1, rescaled = 232.03, 232.03 * 281.64 / 330.68
+    assert _next_budget([(281.62, 341.66), (p1, 330.68)], 281.64) == pytest.approx(
+        p1 - 2 * (p1 - rescaled))
     # noise (slower although predicted faster): back to rescaling the last prediction
     assert _next_budget([(50.0, 60.0), (40.0, 65.0)], 45.0) == pytest.approx(40 * 45 / 65)
 
@@ -160,6 +173,51 @@ def test_zoo_prune_dispatches_to_halp(tmp_path: Path) -> None:
         zoo.prune(model, X, method="l1-norm")  # the others still need their ratio
 
 
+def test_depthwise_convolutions_are_timed_and_pruned_with_their_group(tmp_path: Path) -> None:
+    """MobileNetV2's depthwise convolutions: each is timed at (k, k) channels of the group it
+    shares with the 1×1 expansion before it, and stays depthwise after the surgery."""
+    torch.manual_seed(0)
+    model, x = mobilenetv2(num_classes=10, in_channels=1).eval(), X16
+    table = latency_table(model, x, batch_size=16, granularity=16, cache_dir=tmp_path)
+    depthwise = [layer for layer in table.layers if layer.kind == "depthwise"]
+    assert len(depthwise) == 13
+    for layer in depthwise:
+        assert layer.inputs == layer.outputs and layer.outputs.group is not None, layer.name
+        grid = table.groups[layer.outputs.group][2]
+        assert set(table.entries[table.signature(layer)]) == {f"{k},{k}" for k in grid}
+
+    def depthwise_seconds(widths: list[int]) -> float:
+        return sum(table.layer_seconds(layer, 0, widths[layer.outputs.group])
+                   for layer in depthwise)
+
+    # narrower groups make the depthwise layers cheaper in the table: summed, since the last
+    # ones (2×2 pixels here) take about 0.1 ms, within a shared machine's noise
+    assert depthwise_seconds(table.smallest()) < 0.8 * depthwise_seconds(table.full())
+    capped = latency_table(model, x, batch_size=16, granularity=16, max_pruning_ratio=0.75,
+                           cache_dir=tmp_path)
+    assert all(4 * grid[0] >= size for _, size, grid in capped.groups)  # ≥ 1/4 of each stays
+    small, report = prune_to_latency(model, x, latency_target=0.7, importance="l1-norm",
+                                     batch_size=16, granularity=16, cache_dir=tmp_path)
+    assert report.measured_ms is not None and report.predicted_ms < report.baseline_ms
+    modules = dict(small.named_modules())
+    convs = [modules[layer.name] for layer in depthwise]  # a group may go down to one channel
+    assert all(c.groups == c.in_channels == c.out_channels for c in convs)
+    assert sum(c.out_channels for c in convs) < sum(
+        m.out_channels for m in model.modules() if isinstance(m, nn.Conv2d) and m.groups > 1)
+    assert small(torch.rand(2, 1, 16, 16)).shape == (2, 10)
+
+
+class Grouped(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 3, padding=1)
+        self.grouped = nn.Conv2d(8, 8, 3, padding=1, groups=2)  # neither dense nor depthwise
+        self.head = nn.Linear(8, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.grouped(torch.relu(self.conv(x))).mean((2, 3)))
+
+
 class Upsampler(nn.Module):
     def __init__(self) -> None:
         super().__init__()
@@ -185,6 +243,7 @@ class Concat(nn.Module):
 
 @pytest.mark.parametrize(("model", "layer"), [
     (Upsampler(), r"'up' \(ConvTranspose2d"),
+    (Grouped(), r"'grouped' \(Conv2d, groups=2\)"),
     (Concat(), r"'mix': its input channels come from 2 prunable groups"),
     (nn.Sequential(nn.Linear(8, 10)), "no prunable channel group"),
 ])

@@ -1,4 +1,5 @@
-"""The targets issue 6 sets, checked against result rows — reported whether reached or missed.
+"""The targets issues 6 and 16 set, checked against result rows — reported whether reached or
+missed.
 
 1. **Structured pruning** that removes at least half of the FLOPs: on ResNet-56, the measured
    batch-64 speed-up is at least 0.8× the FLOP reduction, and the latency is no worse than
@@ -6,12 +7,21 @@
    "no worse" allows 5 % (``latency_ratio ≤ 1.05``); the ratio itself is reported. The verdict
    is the method rows'; the settings of the pruning sweep (:mod:`zoo.bench.sweep`) that remove
    half of the FLOPs or more are listed beside it with their own share, as context.
-2. **int8 post-training quantisation**: at least 1.5× faster than fp32 at batch 64, at most 30 %
+2. **Latency-aware pruning** (issue 16): ``halp`` at half of the baseline's batch-64 latency, on
+   ResNet-56 and the MobileNetV2-style net, against the uniform pruners pruned to the same
+   *measured* latency (``l1-norm-at-latency``, ``tp-magnitude-at-latency``), all with the same
+   fine-tune. Per model: accuracy at least the best uniform row's + 0.5 points, or no lower at
+   ≤ 0.9× its batch-64 latency; the requested latency reached within 5 % as the run's latency
+   session measured it (eager form, as HALP measures it: ``1 / speedup_eager``, not the table's
+   prediction); batch-64 speed-up ÷ FLOP reduction ≥ 0.8; and on ResNet-56 the latency table
+   built in under a minute (``details.table_seconds``). The uniform rows' accuracy, latency and
+   ratio are listed beside the verdict.
+3. **int8 post-training quantisation**: at least 1.5× faster than fp32 at batch 64, at most 30 %
    of the fp32 file, accuracy within 1 point — on every model it ran on. Its int8 peers (PyTorch's
    stock recipe, ONNX Runtime's static int8) are measured against the same checks beside it, each
    in its own runtime (ORT int8 against the float model in ORT), with ours ÷ peer batch-64
    latency: context, not part of the verdict.
-3. **Every method within its stated tolerance** of the baseline (the rows that are not, listed).
+4. **Every method within its stated tolerance** of the baseline (the rows that are not, listed).
 
 Pure Python over the row dictionaries of :mod:`zoo.bench.results`.
 
@@ -27,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .results import ratio
+
 __all__ = ["LATENCY_NOISE", "describe", "evaluate_targets"]
 
 STRUCTURED_MODEL = "resnet56"
@@ -34,6 +46,13 @@ MIN_FLOP_REDUCTION = 2.0  # removing ≥ 50 % of FLOPs
 SPEEDUP_SHARE = 0.8
 LATENCY_NOISE = 1.05
 INT8_SPEEDUP, INT8_SIZE, INT8_POINTS = 1.5, 0.30, 1.0
+# issue 16: the latency-aware method, its uniform comparators at equal latency, and the limits
+LATENCY_AWARE, UNIFORM_AT_LATENCY = "halp", ("l1-norm-at-latency", "tp-magnitude-at-latency")
+LATENCY_AWARE_MODELS = ("resnet56", "mobilenetv2")
+ACCURACY_MARGIN = 0.5  # points above the best uniform row ...
+LATENCY_MARGIN = 0.9  # ... or no lower accuracy at ≤ 0.9× its latency
+REACH = 0.05  # measured latency within 5 % of the requested
+TABLE_SECONDS, TABLE_MODEL = 60.0, "resnet56"
 
 Row = dict[str, Any]
 
@@ -104,6 +123,68 @@ def _int8_peers(row: Row, rows: list[Row]) -> list[dict[str, Any]]:
     return out
 
 
+def _against_uniform(row: Row, uniform: list[Row]) -> dict[str, Any]:
+    """The accuracy check of a latency-aware row against the best uniform row at equal latency:
+    ``ACCURACY_MARGIN`` points more, or no less at ≤ ``LATENCY_MARGIN``× its latency."""
+    if not uniform:
+        return _check("accuracy − best uniform row at equal latency (points): no uniform row in "
+                      "this run", None, ">=", ACCURACY_MARGIN)
+    best = max(uniform, key=lambda r: r["accuracy"]["mean"])
+    delta = 100 * (row["accuracy"]["mean"] - best["accuracy"]["mean"])
+    latency = ratio(row["latency_ms"].get("64"), best["latency_ms"].get("64"))
+    check = _check(f"accuracy − {best['method']}'s (points; or ≥ 0 at ≤ {LATENCY_MARGIN}× its "
+                   f"batch-64 latency: here {_fmt(latency)}×)", round(delta, 2), ">=",
+                   ACCURACY_MARGIN)
+    faster = latency is not None and delta >= 0 and latency <= LATENCY_MARGIN
+    return {**check, "reached": check["reached"] or faster, "latency_ratio": latency}
+
+
+def _latency_aware(rows: list[Row]) -> dict[str, Any] | None:
+    candidates = [r for r in rows if r["method"] == LATENCY_AWARE and r["status"] == "ok"
+                  and r["model"] in LATENCY_AWARE_MODELS]
+    if not candidates:
+        return None
+    results = []
+    for row in candidates:
+        uniform = [r for r in rows if r["model"] == row["model"] and r["status"] == "ok"
+                   and r["method"] in UNIFORM_AT_LATENCY]
+        details = row.get("details") or {}
+        requested = details.get("latency_target")
+        reached = ratio(ratio(1.0, (row.get("speedup_eager") or {}).get("64")), requested)
+        checks = [
+            _against_uniform(row, uniform),
+            _check("batch-64 latency ÷ requested (measured, eager)", reached, "<=", 1 + REACH),
+            _check("batch-64 latency ÷ requested (measured, eager)", reached, ">=", 1 - REACH),
+            _check("batch-64 speed-up ÷ FLOP reduction",
+                   row["speedup_over_flop_reduction"].get("64"), ">=", SPEEDUP_SHARE),
+        ]
+        if row["model"] == TABLE_MODEL:
+            checks.append(_check("latency-table build (s)", details.get("table_seconds"), "<=",
+                                 TABLE_SECONDS))
+        results.append({
+            "method": row["method"], "model": row["model"], "latency_target": requested,
+            "table_seconds": details.get("table_seconds"),
+            "table_from_cache": details.get("table_from_cache"),
+            "uniform": [{"method": r["method"], "accuracy": r["accuracy"]["mean"],
+                         "latency_fraction": _rounded(ratio(1.0, (r.get("speedup_eager") or {})
+                                                            .get("64"))),
+                         "pruning_ratio": (r.get("details") or {}).get("pruning_ratio")}
+                        for r in uniform],
+            "checks": checks, "reached": all(c["reached"] for c in checks)})
+    return {
+        "id": "latency-aware-pruning",
+        "text": f"Latency-aware pruning (HALP) at 50 % of the baseline's batch-64 latency on "
+                f"{' and '.join(LATENCY_AWARE_MODELS)}, against uniform L1-norm and "
+                f"Torch-Pruning at the same measured latency: accuracy ≥ the best uniform's + "
+                f"{ACCURACY_MARGIN:g} points (or no lower at ≥ {1 - LATENCY_MARGIN:.0%} lower "
+                f"latency); the requested latency reached within {REACH:.0%} (measured); "
+                f"speed-up ≥ {SPEEDUP_SHARE} × FLOP reduction; latency table built in < "
+                f"{TABLE_SECONDS:g} s on ResNet-56",
+        "results": results,
+        "reached": all(r["reached"] for r in results),
+    }
+
+
 def _int8(rows: list[Row]) -> dict[str, Any] | None:
     candidates = [r for r in rows if r["method"] == "int8-ptq" and r["status"] == "ok"]
     if not candidates:
@@ -145,7 +226,7 @@ def evaluate_targets(rows: Iterable[Row], sweep: Iterable[Row] = ()) -> list[dic
     """The targets that the rows can judge (a run without ResNet-56 cannot judge the first);
     ``sweep`` holds the pruning sweep's records (:func:`zoo.bench.sweep.sweep_rows`)."""
     rows = list(rows)
-    found = (_structured(rows, list(sweep)), _int8(rows), _tolerance(rows))
+    found = (_structured(rows, list(sweep)), _latency_aware(rows), _int8(rows), _tolerance(rows))
     return [t for t in found if t is not None]
 
 
@@ -158,6 +239,10 @@ def _checks(checks: list[dict[str, Any]]) -> str:
                      f"{'' if c['reached'] else ' MISSED'}" for c in checks)
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
 def describe(target: dict[str, Any]) -> list[str]:
     """Plain-text lines for one evaluated target: a verdict line, then one line per result."""
     lines = [f"{'reached' if target['reached'] else 'MISSED'}: {target['text']}"]
@@ -167,6 +252,10 @@ def describe(target: dict[str, Any]) -> list[str]:
             lines.append(f"    context, peer {peer['method']} in {peer['runtime']}: "
                          f"{_checks(peer['checks'])}; {result['method']} ÷ {peer['method']} "
                          f"batch-64 latency {_fmt(peer['latency_ratio_64'])}")
+        for other in result.get("uniform", []):
+            lines.append(f"    beside {other['method']}: accuracy {_fmt(other['accuracy'])}, "
+                         f"batch-64 latency {_fmt(other['latency_fraction'])} of the baseline's "
+                         f"(eager), pruning_ratio {_fmt(other['pruning_ratio'])}")
     for point in target.get("sweep", []):
         c = point["check"]
         lines.append(f"  sweep, {point['method']} {point['scheme']} at ratio "

@@ -145,7 +145,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     vision.add_argument("--methods", nargs="+", default=[], metavar="NAME",
                         help="only these methods or peers (their peers are added)")
     vision.add_argument("--models", nargs="+", default=[], metavar="NAME",
-                        help="only these models: digits-cnn, resnet20, resnet56, digits-lstm")
+                        help="only these models: digits-cnn, resnet20, resnet56, mobilenetv2, "
+                        "digits-lstm")
     vision.add_argument("--seeds", type=positive,
                         help="seeds per method (default 3; 1 with --quick)")
     vision.add_argument("--threads", type=positive,

@@ -10,6 +10,9 @@
   :class:`~zoo.pruning.pruner.UncoupledImportance`, so that it skips the same residual-coupled
   groups as ``keep_coupled=True`` (Torch-Pruning has no such switch; the ranking and the surgery
   stay Torch-Pruning's);
+* ``tp-magnitude-at-latency`` — ``tp-magnitude`` at the per-layer ratio whose measured latency
+  reaches HALP's target (:func:`~zoo.bench.adapters.pruning.at_latency`), the peer of ``halp``
+  and of ``l1-norm-at-latency``;
 * ``torch-prune-magnitude`` — ``torch.nn.utils.prune.global_unstructured`` with
   ``L1Unstructured`` over every conv/Linear weight, ``amount=0.8``;
 * ``torch-int8`` — PyTorch's stock FX post-training recipe
@@ -42,7 +45,15 @@ from ...registry import import_zoo_module
 from ..models import Context
 from ..ort import OrtModule
 from . import CNNS, Applied, Tolerance, adapter
-from .pruning import PRUNING_TOLERANCE, STRUCTURED_RATIO, UNSTRUCTURED_RATIO
+from .pruning import (
+    AT_LATENCY_SETTING,
+    LATENCY_AWARE_MODELS,
+    PRUNING_TOLERANCE,
+    STRUCTURED_RATIO,
+    UNSTRUCTURED_RATIO,
+    at_latency,
+    recovered,
+)
 from .quantization import CALIBRATION_BATCHES
 
 TP = f"Torch-Pruning {getattr(tp, '__version__', '')}".strip()
@@ -56,26 +67,39 @@ def _classifier(model: nn.Module) -> nn.Module:
     return linears[-1]
 
 
-def _tp_prune(ctx: Context, importance: object, **options: object) -> Applied:
+def _tp_pruned(ctx: Context, importance: object, ratio: float = STRUCTURED_RATIO,
+               **options: object) -> nn.Module:
     model = ctx.trained().eval()  # tracing in eval mode leaves BatchNorm statistics alone
     pruner = tp.pruner.MagnitudePruner(
-        model, ctx.example_inputs, importance=importance, pruning_ratio=STRUCTURED_RATIO,
+        model, ctx.example_inputs, importance=importance, pruning_ratio=ratio,
         ignored_layers=[_classifier(model)], **options,
     )
     pruner.step()
-    before = ctx.accuracy(model)
-    ctx.fine_tune(model)
-    return Applied(model, before_recovery=before)
+    return model
+
+
+def _tp_prune(ctx: Context, importance: object, **options: object) -> Applied:
+    return recovered(ctx, _tp_pruned(ctx, importance, **options))
 
 
 _STRUCTURED = dict(kind="peer", tolerance=PRUNING_TOLERANCE, models=CNNS)
 
 
-@adapter("tp-magnitude", quick_models=("digits-cnn", "resnet56"), **_STRUCTURED,
+@adapter("tp-magnitude", quick_models=("digits-cnn", "resnet56"),
+         **{**_STRUCTURED, "models": (*CNNS, "mobilenetv2")},
          library=f"{TP}: MagnitudePruner + GroupMagnitudeImportance(p=2)",
          setting=f"pruning_ratio={STRUCTURED_RATIO} per layer, then the same fine-tune")
 def tp_magnitude(ctx: Context) -> Applied:
     return _tp_prune(ctx, tp.importance.GroupMagnitudeImportance(p=2))
+
+
+@adapter("tp-magnitude-at-latency", **{**_STRUCTURED, "models": LATENCY_AWARE_MODELS},
+         quick_models=(),
+         library=f"{TP}: MagnitudePruner + GroupMagnitudeImportance(p=2)",
+         setting=f"per layer, {AT_LATENCY_SETTING}")
+def tp_magnitude_at_latency(ctx: Context) -> Applied:
+    return at_latency(ctx, lambda ratio: _tp_pruned(ctx, tp.importance.GroupMagnitudeImportance(
+        p=2), ratio))
 
 
 @adapter("tp-magnitude-global", **_STRUCTURED,
