@@ -78,17 +78,16 @@ Deviations from the paper:
   the reference code evaluates it on 512 sampled tokens. As there, each group is scored on its
   own share of the output (the cross-group terms of the row's error are left out).
 
-Measured (``python -m zoo.bench.language --recipe small --eval-windows 64 --only fp32 rtn-w4
-awq-w4 awq-w4-no-clip rtn-w3 awq-w3 awq-w3-no-clip``, 64 calibration windows of 128 tokens, on a
-re-trained copy of the benchmark's small Llama: fp32 82.30 against 82.28 for the checkpoint of
-``language.json``): validation perplexity W4 g128 RTN 82.49, AWQ 82.48, AWQ without clip 82.47;
-W3 g128 RTN 82.74, AWQ 82.62, without clip 82.76 — clipping cuts the 3-bit increase over fp32
-from 0.44 (RTN) to 0.32, while at 4 bits the three lie within 0.02 of each other (RTN loses 0.2 %
-there: too little to tell the methods apart). AWQ took 5.6–10.4 s (one thread, shared machine). The
-committed ``language.json`` predates clipping (AWQ W4 82.40 there, above RTN's 82.35; see
-:mod:`zoo.quantization.gptq`). On the tiny test Llama (three training seeds, 8 calibration
-windows), the KL divergence of the next-token distribution from fp32 on 8 validation windows is
-0.71–0.80 × RTN's at W3 and 0.75–0.92 × at W4 with clipping, 1.00–1.07 × and 0.89–1.10 × without.
+Measured (``python -m zoo.bench.language --recipe small``, the whole validation split, 64
+calibration windows of 128 tokens; ``benchmarks/results/language.json``): the trained small
+Llama has no activation outliers, and there AWQ is no better than round-to-nearest — W4 g128
+fp32 36.068, RTN 36.096, AWQ 36.097 (without clip 36.097); W3 RTN 36.212, AWQ 36.215 (without
+clip 36.224). On a copy with four outlier channels 30× larger injected into each norm's output
+(the same function in float; :func:`zoo.bench.language.inject_outliers`), the case AWQ is built
+for: W4 RTN 36.182, AWQ 36.102; W3 RTN 36.307, AWQ 36.180. AWQ took about 2 s (one thread). On
+the tiny test Llama (three training seeds, 8 calibration windows), the KL divergence of the
+next-token distribution from fp32 on 8 validation windows is 0.71–0.80 × RTN's at W3 and
+0.75–0.92 × at W4 with clipping, 1.00–1.07 × and 0.89–1.10 × without.
 """
 
 from __future__ import annotations

@@ -37,7 +37,11 @@ Deviations from the paper:
   quantises them too.
 * On CPUs without VNNI activations use ±63 levels (see :mod:`zoo.quantization.w8a8`).
 
-Measured: see :mod:`zoo.quantization.gptq` (same benchmark, ``language.json``).
+Measured (``python -m zoo.bench.language --recipe small``, ``benchmarks/results/language.json``,
+one thread): validation perplexity fp32 36.068, SmoothQuant W8A8 36.069, naive W8A8 36.070,
+llmcompressor SmoothQuant + W8A8 36.071; with outlier channels injected (see
+:mod:`zoo.quantization.awq`) naive W8A8 rises to 36.153 and SmoothQuant stays at 36.069. Forward
+at batch 8 × 128, all rows timed interleaved: fp32 59.0 ms, SmoothQuant W8A8 45.0 ms (0.76×).
 """
 
 from __future__ import annotations
