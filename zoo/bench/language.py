@@ -58,8 +58,8 @@ from ..quantization.lm_weights import rtn
 from ..quantization.packing import save_packed
 from ..quantization.smoothquant import smoothquant
 from ..quantization.w8a8 import activation_levels, w8a8
-from .lm_pruning import THREADS, _generate_ms, _timed
-from .measure import LatencyProtocol, latency_session
+from .lm_pruning import FORWARD, THREADS, _generate_ms, _timed, forward_timing
+from .measure import latency_session
 
 __all__ = ["ROWS", "LMRow", "inject_outliers", "language_rows", "main", "targets"]
 
@@ -203,12 +203,6 @@ def inject_outliers(model: nn.Module, *, channels: int = 4, factor: float = 30.0
     return model
 
 
-# The forward passes of every row are timed together at the end, interleaved in shuffled rounds
-# (zoo.bench.measure): timed one after the other as each row finished, the load of the moment
-# decided the ratios (fp32 timed first at load 5 looked 2.5x slower than W8A8 timed at load 2).
-FORWARD = LatencyProtocol(threads=THREADS, batch_sizes=(8,), warmup=2, rounds=7, repeats=3)
-
-
 def language_rows(lm: TrainedLM, *, calibration: int = 64, eval_windows: int | None = None,
                   workdir: Path, only: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Run every row (or those named in ``only``) and return their figures."""
@@ -339,9 +333,7 @@ def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
         "unigram_perplexity": unigram_perplexity(lm.train_ids, lm.validation_ids,
                                                  vocab_size=lm.size.vocab),
         "calibration": args.calibration, "threads": THREADS,
-        "forward_timing": {"rounds": FORWARD.rounds, "repeats_per_round": FORWARD.repeats,
-                           "warmup": FORWARD.warmup, "statistic": "median over rounds of each "
-                           "round's median; every row's model in each round, order shuffled"},
+        "forward_timing": forward_timing(),
         "activation_levels": activation_levels(), "python": platform.python_version(),
         "load_average": os.getloadavg(), "duration_seconds": round(time.time() - started, 1),
         "command": command, "rows": rows, "targets": targets(rows),

@@ -39,15 +39,27 @@ import torch
 import zoo
 from zoo.bench import offline  # noqa: F401  (before transformers: it reads HF_HUB_OFFLINE)
 from zoo.bench.lm_torch_pruning import LIBRARY, ratio_for_params, tp_prune_llm
+from zoo.bench.measure import LatencyProtocol, latency_session
 from zoo.language.perplexity import perplexity
 from zoo.language.sparse_storage import save_sparse
 from zoo.language.train import TrainedLM, calibration_windows, prepare_lm
-from zoo.metrics import latency
 from zoo.pruning.llm_pruner import recover
 
 __all__ = ["distillation_rows", "main", "pruning_rows", "structured_rows"]
 
 THREADS = 1
+# The forward passes of the rows are timed together at the end of their section, interleaved in
+# shuffled rounds (zoo.bench.measure): timed as each row finished, the load of the moment decided
+# the ratios (fp32 timed first at load 5 looked 2.5x slower than W8A8 timed at load 2).
+FORWARD = LatencyProtocol(threads=THREADS, batch_sizes=(8,), warmup=2, rounds=7, repeats=3)
+
+
+def forward_timing() -> dict[str, Any]:
+    """How the forward latencies were timed, for the result files."""
+    return {"batch": "8 windows of the model's context", "rounds": FORWARD.rounds,
+            "repeats_per_round": FORWARD.repeats, "warmup": FORWARD.warmup,
+            "statistic": "median over rounds of each round's median; every timed row's model in "
+                         "each round, order shuffled"}
 
 
 def _add(rows: list[dict[str, Any]], row: dict[str, Any]) -> None:
@@ -168,11 +180,11 @@ def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
     prompt = batch[:1, :16]
     train = calibration_windows(lm.train_ids, count=recovery_steps * 8, seq_len=lm.seq_len,
                                 seed=3).split(8)
-    dense_ms = 1e3 * latency(lm.model, batch, warmup=2, repeats=10, threads=THREADS)
     dense = {"section": "structured", "method": "dense", "setting": "fp32",
-             "perplexity": ppl(lm.model), "params": _count(lm.model), "forward_ms": dense_ms,
+             "perplexity": ppl(lm.model), "params": _count(lm.model),
              "generate_ms": _generate_ms(lm.model, prompt)}
     rows = [dense]
+    timed: list[tuple[dict[str, Any], torch.nn.Module]] = [(dense, lm.model)]
 
     def measured(prune: Callable[[], torch.nn.Module], row: dict[str, Any]) -> dict[str, Any]:
         """``row`` with the figures every structured row has: prune, perplexity, recovery (the
@@ -182,14 +194,13 @@ def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
         _, recovery_seconds = _timed(lambda: recover(pruned, train, steps=recovery_steps,
                                                      lr=recovery_lr))
         pruned.eval()
-        forward_ms = 1e3 * latency(pruned, batch, warmup=2, repeats=10, threads=THREADS)
+        timed.append((row, pruned))
         params = _count(pruned)
         row.update({"perplexity_before_recovery": before, "perplexity": ppl(pruned),
                     "params": params, "param_reduction": 1 - params / dense["params"],
                     "seconds": seconds, "recovery_seconds": recovery_seconds,
                     "recovery_steps": recovery_steps, "recovery_lr": recovery_lr,
-                    "forward_ms": forward_ms, "generate_ms": _generate_ms(pruned, prompt),
-                    "forward_time_reduction": 1 - forward_ms / dense_ms})
+                    "generate_ms": _generate_ms(pruned, prompt)})
         return row
 
     for fraction in removed:
@@ -214,6 +225,14 @@ def structured_rows(lm: TrainedLM, *, removed: tuple[float, ...] = (0.2, 0.5),
             _add(rows, {"section": "structured", "method": "torch-pruning", "kind": "peer",
                         "library": LIBRARY, "setting": f"{fraction:.0%} of parameters",
                         "status": "failed", "error": f"{type(exc).__name__}: {exc}"[:300]})
+    # Forward passes timed together, interleaved: one after the other, the dense model (timed
+    # first) and each pruned one saw different loads, and the speed-up target read the load.
+    session = latency_session({str(i): m for i, (_, m) in enumerate(timed)}, batch, FORWARD)
+    for i, (row, _) in enumerate(timed):
+        forward = session[str(i)]["8"]
+        row.update(forward_ms=forward["median"], forward_range_ms=[forward["min"], forward["max"]])
+        if row is not dense:
+            row["forward_time_reduction"] = 1 - row["forward_ms"] / dense["forward_ms"]
     return rows
 
 
@@ -338,6 +357,7 @@ def main(argv: list[str] | None = None, *, command: str | None = None) -> int:
         rows += distillation_rows(lm, eval_windows=args.eval_windows, steps=args.distill_steps,
                                   pretrain_steps=args.pretrain_steps)
     result = {"recipe": args.recipe, "threads": THREADS, "torch": torch.__version__,
+              "forward_timing": forward_timing(),
               "seconds": round(time.perf_counter() - started, 1), "rows": rows,
               "targets": targets(rows), "command": command,
               "note": "timings on a shared 2-core machine with other jobs running: noisy"}
