@@ -179,7 +179,7 @@ class RayExecutor:
     """
 
     def __init__(self, progress: Progress, ray: Any, address: str) -> None:
-        self.progress, self.ray, self.address = progress, ray, address
+        self.progress, self.ray = progress, ray
         self.labels: dict[Any, tuple[str, float]] = {}
         self.calls: dict[Any, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
         self.remote: dict[Callable[..., Any], Any] = {}
