@@ -3,16 +3,20 @@ run in this process, and one-line errors for addresses that lead nowhere."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from zoo.bench.execution import connect
 from zoo.bench.measure import LatencyProtocol
 from zoo.bench.models import Recipe
+from zoo.bench.progress import Progress
 from zoo.bench.runner import BenchConfig, run_benchmark
 
 pytest.importorskip("ray", reason="the bench extra (Ray) is not installed")
@@ -84,3 +88,17 @@ def test_a_malformed_address_or_cpus_without_local_are_refused(aladin: Run,
     status, _, err = aladin("--root", REPO, "bench", "--section", "language", "--ray", "local")
     assert status == 2 and "--ray applies to the vision section only" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_the_bar_counts_a_later_models_tasks_while_it_waits_for_an_earlier_ones() -> None:
+    progress = Progress(total=3.0, stream=io.StringIO(), interactive=False)
+    executor = connect("local", progress, cpus=2)
+    try:
+        first = executor.submit(statistics.median, [1], label="resnet56", units=1.0)
+        later = executor.submit(statistics.median, [2], label="digits-cnn", units=2.0)
+        executor.ray.wait([first, later], num_returns=2)  # both done before anyone gathers
+        assert executor.gather([first]) == [1]
+        assert progress.done == 3.0  # the later model's task is counted when it finishes
+        assert executor.gather([later]) == [2] and progress.done == 3.0  # and only once
+    finally:
+        executor.close()

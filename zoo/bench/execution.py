@@ -199,11 +199,18 @@ class RayExecutor:
         return ref
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
-        pending = [h for h in handles if h in self.labels]
-        while pending:  # the bar advances as tasks finish, in whatever order they do
-            ready, pending = self.ray.wait(pending, num_returns=1)
-            label, units = self.labels.pop(ready[0])
-            self.progress.advance(f"{label} (Ray)", units)
+        wanted = {h for h in handles if h in self.labels}
+        while self.labels:  # the bar counts every task that finished, whichever model's it is
+            refs = list(self.labels)
+            # The next to finish while one asked for runs; then whatever else is done by now.
+            ready, _ = (self.ray.wait(refs, num_returns=1) if wanted
+                        else self.ray.wait(refs, num_returns=len(refs), timeout=0))
+            if not ready:
+                break
+            for ref in ready:
+                label, units = self.labels.pop(ref)
+                wanted.discard(ref)
+                self.progress.advance(f"{label} (Ray)", units)
         results = []
         for handle in handles:
             try:
