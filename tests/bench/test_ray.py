@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from zoo.bench.execution import connect
+from zoo.bench.checkpoint import TaskStore, code_fingerprint
+from zoo.bench.execution import RayExecutor, connect
 from zoo.bench.measure import LatencyProtocol
 from zoo.bench.models import Recipe
 from zoo.bench.progress import Progress
@@ -100,5 +101,24 @@ def test_the_bar_counts_a_later_models_tasks_while_it_waits_for_an_earlier_ones(
         assert executor.gather([first]) == [1]
         assert progress.done == 3.0  # the later model's task is counted when it finishes
         assert executor.gather([later]) == [2] and progress.done == 3.0  # and only once
+    finally:
+        executor.close()
+
+
+def test_tasks_finished_on_ray_are_kept_as_they_arrive_and_not_run_again(tmp_path: Path) -> None:
+    progress = Progress(total=2.0, stream=io.StringIO(), interactive=False)
+    executor = connect("local", progress, cpus=2, store=TaskStore("t", resume=False,
+                                                                   root=tmp_path))
+    try:
+        first = executor.submit(statistics.median, [1], label="resnet56", units=1.0)
+        later = executor.submit(statistics.median, [2], label="digits-cnn", units=1.0)
+        executor.ray.wait([first, later], num_returns=2)
+        executor.gather([first])  # the later task is kept too, though nobody asked for it yet
+        assert len(list((tmp_path / code_fingerprint() / "t").glob("*.pt"))) == 2
+        store = TaskStore("t", resume=True, root=tmp_path)
+        again = RayExecutor(progress, executor.ray, "local", store)  # the same cluster
+        handle = again.submit(statistics.median, [2], label="digits-cnn", units=1.0)
+        assert again.gather([handle]) == [2] and store.reused == 1
+        assert not again.labels  # nothing was sent to the cluster
     finally:
         executor.close()
