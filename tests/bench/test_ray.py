@@ -48,9 +48,10 @@ def test_a_run_on_a_local_ray_cluster_writes_what_a_local_run_writes(tmp_path: P
     # Same seeds, same figures: every task seeds itself and builds its own data.
     assert _trained(on_ray) == _trained(here)
     assert [r["method"] for r in on_ray["rows"]] == [r["method"] for r in here["rows"]]
-    assert here["settings"]["execution"] == {"ray": None}
+    assert here["settings"]["execution"] == {"ray": None, "resumed_tasks": 0}
     cluster = on_ray["settings"]["execution"]
     assert cluster["ray"] == "local" and cluster["nodes"] == 1 and cluster["cpus"] == 2.0
+    assert cluster["resumed_tasks"] == 0
     # Latency still measured here, after the cluster was let go: every row has it.
     assert all(r["latency_ms"]["64"] > 0 for r in on_ray["rows"])
     written = json.loads((tmp_path / "ray" / "custom.json").read_text(encoding="utf-8"))
