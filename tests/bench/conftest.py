@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,16 @@ from zoo.catalog import Catalog, load
 from zoo.site import build_site
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def task_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Where runs keep their finished tasks (zoo.bench.checkpoint): a scratch directory, not the
+    user's ~/.cache. HALP's latency tables are cached there too, once per test session."""
+    cache = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        yield cache / "aladin" / "bench"
 
 
 @pytest.fixture(scope="session")

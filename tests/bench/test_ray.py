@@ -3,16 +3,21 @@ run in this process, and one-line errors for addresses that lead nowhere."""
 
 from __future__ import annotations
 
+import io
 import json
 import socket
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from zoo.bench.checkpoint import TaskStore, code_fingerprint
+from zoo.bench.execution import RayExecutor, connect
 from zoo.bench.measure import LatencyProtocol
 from zoo.bench.models import Recipe
+from zoo.bench.progress import Progress
 from zoo.bench.runner import BenchConfig, run_benchmark
 
 pytest.importorskip("ray", reason="the bench extra (Ray) is not installed")
@@ -43,9 +48,10 @@ def test_a_run_on_a_local_ray_cluster_writes_what_a_local_run_writes(tmp_path: P
     # Same seeds, same figures: every task seeds itself and builds its own data.
     assert _trained(on_ray) == _trained(here)
     assert [r["method"] for r in on_ray["rows"]] == [r["method"] for r in here["rows"]]
-    assert here["settings"]["execution"] == {"ray": None}
+    assert here["settings"]["execution"] == {"ray": None, "resumed_tasks": 0}
     cluster = on_ray["settings"]["execution"]
     assert cluster["ray"] == "local" and cluster["nodes"] == 1 and cluster["cpus"] == 2.0
+    assert cluster["resumed_tasks"] == 0
     # Latency still measured here, after the cluster was let go: every row has it.
     assert all(r["latency_ms"]["64"] > 0 for r in on_ray["rows"])
     written = json.loads((tmp_path / "ray" / "custom.json").read_text(encoding="utf-8"))
@@ -84,3 +90,36 @@ def test_a_malformed_address_or_cpus_without_local_are_refused(aladin: Run,
     status, _, err = aladin("--root", REPO, "bench", "--section", "language", "--ray", "local")
     assert status == 2 and "--ray applies to the vision section only" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_the_bar_counts_a_later_models_tasks_while_it_waits_for_an_earlier_ones() -> None:
+    progress = Progress(total=3.0, stream=io.StringIO(), interactive=False)
+    executor = connect("local", progress, cpus=2)
+    try:
+        first = executor.submit(statistics.median, [1], label="resnet56", units=1.0)
+        later = executor.submit(statistics.median, [2], label="digits-cnn", units=2.0)
+        executor.ray.wait([first, later], num_returns=2)  # both done before anyone gathers
+        assert executor.gather([first]) == [1]
+        assert progress.done == 3.0  # the later model's task is counted when it finishes
+        assert executor.gather([later]) == [2] and progress.done == 3.0  # and only once
+    finally:
+        executor.close()
+
+
+def test_tasks_finished_on_ray_are_kept_as_they_arrive_and_not_run_again(tmp_path: Path) -> None:
+    progress = Progress(total=2.0, stream=io.StringIO(), interactive=False)
+    executor = connect("local", progress, cpus=2, store=TaskStore("t", resume=False,
+                                                                   root=tmp_path))
+    try:
+        first = executor.submit(statistics.median, [1], label="resnet56", units=1.0)
+        later = executor.submit(statistics.median, [2], label="digits-cnn", units=1.0)
+        executor.ray.wait([first, later], num_returns=2)
+        executor.gather([first])  # the later task is kept too, though nobody asked for it yet
+        assert len(list((tmp_path / code_fingerprint() / "t").glob("*.pt"))) == 2
+        store = TaskStore("t", resume=True, root=tmp_path)
+        again = RayExecutor(progress, executor.ray, "local", store)  # the same cluster
+        handle = again.submit(statistics.median, [2], label="digits-cnn", units=1.0)
+        assert again.gather([handle]) == [2] and store.reused == 1
+        assert not again.labels  # nothing was sent to the cluster
+    finally:
+        executor.close()

@@ -215,7 +215,7 @@ def test_an_ort_cell_says_why_a_model_did_not_export(tiny) -> None:
 
 def test_the_settings_say_where_the_training_ran(tiny, catalog) -> None:
     results = copy.deepcopy(tiny[0])
-    assert results["settings"]["execution"] == {"ray": None}  # a run in one process
+    assert results["settings"]["execution"] == {"ray": None, "resumed_tasks": 0}  # in one process
     here = Renderer(SiteModel(catalog, {}, repos={}), bench=BenchView(results, "r.json",
                                                                        frozenset()), lang="en")
     assert "Ray" not in here.benchmarks().html

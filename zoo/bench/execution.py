@@ -15,6 +15,7 @@ training competes with the timing.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import pickle
 import re
@@ -34,6 +35,7 @@ from ..data import DigitsSplit
 from ..registry import MissingExtraError
 from ..training import seed_everything
 from .adapters import load_adapters
+from .checkpoint import TaskStore
 from .measure import static_figures
 from .models import MODELS, Context, Recipe, make_loaders, split_for, train_baseline
 from .progress import Progress
@@ -151,15 +153,46 @@ class Executor(Protocol):
     def describe(self) -> dict[str, Any]: ...
 
 
-class LocalExecutor:
+class _Resumable:
+    """What both executors do with a :class:`~zoo.bench.checkpoint.TaskStore`: look a task up
+    before running it, and keep its result once it has one."""
+
+    progress: Progress
+    store: TaskStore | None
+    handles: tuple[type, ...] = (Trained,)  # arguments a task's key leaves out
+
+    def _lookup(self, fn: Callable[..., Any], args: tuple[Any, ...],
+                label: str, units: float) -> tuple[str | None, Any]:
+        """The task's key and its stored result (``None``: not run yet, or to run again)."""
+        if self.store is None:
+            return None, None
+        key = self.store.key(fn, args, skip=self.handles)
+        done = self.store.load(key)
+        if done is not None:
+            self.progress.skip(f"{label} (resumed)", units)
+        return key, done
+
+    def _keep(self, key: str | None, result: Any) -> None:
+        # An error may be passing (a worker killed, an extra installed since): run it again.
+        failed = isinstance(result, Outcome) and (result.error or result.skipped or result.unsent)
+        if key is not None and self.store is not None and not failed:
+            self.store.save(key, result)
+
+
+class LocalExecutor(_Resumable):
     """Runs each task at once, in this process, in the order submitted."""
 
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
+    def __init__(self, progress: Progress, store: TaskStore | None = None) -> None:
+        self.progress, self.store = progress, store
 
     def submit(self, fn: Callable[..., Any], *args: Any, label: str, units: float) -> Any:
+        key, done = self._lookup(fn, args, label, units)
+        if done is not None:
+            return done
         with self.progress.task(label, units):
-            return fn(*args)
+            result = fn(*args)
+            self._keep(key, result)
+        return result
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
         return list(handles)
@@ -171,17 +204,20 @@ class LocalExecutor:
         return {"ray": None}
 
 
-class RayExecutor:
+class RayExecutor(_Resumable):
     """Submits tasks to a Ray cluster (one CPU each) and collects them as they finish.
 
     A task that dies with its worker (killed, out of memory) comes back as an :class:`Outcome`
     with the error, like an adapter that raised; a baseline that cannot be trained stops the run.
     """
 
-    def __init__(self, progress: Progress, ray: Any, address: str) -> None:
-        self.progress, self.ray = progress, ray
+    def __init__(self, progress: Progress, ray: Any, address: str,
+                 store: TaskStore | None = None) -> None:
+        self.progress, self.ray, self.store = progress, ray, store
+        self.handles = (Trained, ray.ObjectRef)
         self.labels: dict[Any, tuple[str, float]] = {}
         self.calls: dict[Any, tuple[Callable[..., Any], tuple[Any, ...]]] = {}
+        self.keys: dict[Any, str | None] = {}
         self.remote: dict[Callable[..., Any], Any] = {}
         self.cluster = {"ray": address, "ray_version": ray.__version__,
                         "nodes": sum(n["Alive"] for n in ray.nodes()),
@@ -191,19 +227,33 @@ class RayExecutor:
         return self.cluster
 
     def submit(self, fn: Callable[..., Any], *args: Any, label: str, units: float) -> Any:
+        key, done = self._lookup(fn, args, label, units)
+        if done is not None:
+            return self.ray.put(done)
         if fn not in self.remote:
             self.remote[fn] = self.ray.remote(num_cpus=1, max_retries=0)(fn)
         ref = self.remote[fn].remote(*args)
         self.labels[ref] = (label, units)
         self.calls[ref] = (fn, args)
+        self.keys[ref] = key
         return ref
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
-        pending = [h for h in handles if h in self.labels]
-        while pending:  # the bar advances as tasks finish, in whatever order they do
-            ready, pending = self.ray.wait(pending, num_returns=1)
-            label, units = self.labels.pop(ready[0])
-            self.progress.advance(f"{label} (Ray)", units)
+        wanted = {h for h in handles if h in self.labels}
+        while self.labels:  # the bar counts every task that finished, whichever model's it is
+            refs = list(self.labels)
+            # The next to finish while one asked for runs; then whatever else is done by now.
+            ready, _ = (self.ray.wait(refs, num_returns=1) if wanted
+                        else self.ray.wait(refs, num_returns=len(refs), timeout=0))
+            if not ready:
+                break
+            for ref in ready:
+                label, units = self.labels.pop(ref)
+                wanted.discard(ref)
+                self.progress.advance(f"{label} (Ray)", units)
+                if self.keys.get(ref) is not None:  # kept as it arrives: a stop loses no more
+                    with contextlib.suppress(self.ray.exceptions.RayError):
+                        self._keep(self.keys[ref], self.ray.get(ref))
         results = []
         for handle in handles:
             try:
@@ -247,12 +297,14 @@ def _reachable(address: str) -> None:
                             f"one with `ray start --head` or use --ray {LOCAL}") from exc
 
 
-def connect(address: str | None, progress: Progress, *, cpus: int | None = None) -> Executor:
+def connect(address: str | None, progress: Progress, *, cpus: int | None = None,
+            store: TaskStore | None = None) -> Executor:
     """The executor for ``address``: ``None`` runs here; ``"local"`` starts a Ray cluster on this
     machine (``cpus`` CPUs, default all); anything else joins the cluster at that address, with
-    this checkout of ``zoo`` shipped to its workers (they need PyTorch and the zoo extra)."""
+    this checkout of ``zoo`` shipped to its workers (they need PyTorch and the zoo extra).
+    With a ``store``, finished tasks are kept there and tasks found there are not run again."""
     if address is None:
-        return LocalExecutor(progress)
+        return LocalExecutor(progress, store)
     from ..registry import INSTALL_BENCH
     try:
         import ray
@@ -271,4 +323,4 @@ def connect(address: str | None, progress: Progress, *, cpus: int | None = None)
     except Exception as exc:  # Ray raises ConnectionError, RuntimeError, ValueError...
         raise ExecutorError(f"--ray {address}: Ray did not start: "
                             f"{str(exc).splitlines()[0]}") from exc
-    return RayExecutor(progress, ray, address)
+    return RayExecutor(progress, ray, address, store)

@@ -86,6 +86,11 @@ class Progress:
         self.done += units
         self._draw(label, final=not self.interactive)
 
+    def skip(self, label: str, units: float) -> None:
+        """Take ``units`` off the total: work an earlier run did says nothing of this one's pace."""
+        self.total = max(self.total - units, 1e-9)
+        self._draw(label, final=not self.interactive)
+
     def close(self, message: str = "done") -> None:
         self.done = self.total
         self._draw(message, final=True)

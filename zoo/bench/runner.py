@@ -31,6 +31,7 @@ ONNX Runtime latency with them, their speed-up's denominator, even without ``--o
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shlex
 import sys
 import time
@@ -45,6 +46,7 @@ from torch import nn
 from .. import __version__
 from ..registry import get, list_methods
 from .adapters import NOT_APPLICABLE, Adapter, load_adapters
+from .checkpoint import TaskStore
 from .environment import git_state, library_versions, machine_info
 from .execution import (
     Executor,
@@ -95,6 +97,7 @@ class BenchConfig:
     ort: bool = False  # also time every row in ONNX Runtime (zoo.bench.ort; the deploy extra)
     ray: str | None = None  # train on a Ray cluster: its address, or "local" (zoo.bench.execution)
     ray_cpus: int | None = None  # CPUs of a local Ray cluster (default: all)
+    resume: bool = False  # reuse the tasks a stopped run left (zoo.bench.checkpoint)
 
     def recipe(self, spec: ModelSpec) -> Recipe:
         return self.recipes.get(spec.name) or spec.recipe(self.quick)
@@ -119,6 +122,12 @@ class BenchConfig:
         if self.out is not None:
             return self.out / f"{self.mode}.json"
         return results_path(self.root, __version__, self.mode)
+
+    @property
+    def run_name(self) -> str:
+        """Names the run's task store: its mode and, hashed, the results file it writes."""
+        where = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:8]
+        return f"{self.mode}-{where}"
 
 
 def plan(config: BenchConfig) -> list[tuple[ModelSpec, list[Adapter]]]:
@@ -464,9 +473,11 @@ def _run(config: BenchConfig, blocks: list[tuple[ModelSpec, list[Adapter]]],
         "targets": [],
         "sweep": [],
     }
-    executor = connect(config.ray, progress, cpus=config.ray_cpus)
+    store = TaskStore(config.run_name, resume=config.resume)
+    executor = connect(config.ray, progress, cpus=config.ray_cpus, store=store)
     results["settings"]["execution"] = executor.describe()
     for spec, adapters, computed in _computed(blocks, config, executor):
+        results["settings"]["execution"]["resumed_tasks"] = store.reused
         info, rows, sweep = _run_model(spec, adapters, computed, config, progress)
         results["models"][spec.name] = info
         results["rows"] += rows
@@ -478,5 +489,6 @@ def _run(config: BenchConfig, blocks: list[tuple[ModelSpec, list[Adapter]]],
     results["complete"] = True
     results["machine"]["load_average_end"] = machine_info().get("load_average")
     write_results(config.path, results)
+    store.clear()
     progress.close(f"wrote {config.path}")
     return results

@@ -24,7 +24,7 @@ LOCAL = "local"  # --ray local: zoo.bench.execution.LOCAL, without importing tor
 # Options that only the vision section reads: given with --section language, they are a mistake.
 VISION_ONLY = {"quick": "--quick", "methods": "--methods", "models": "--models",
                "seeds": "--seeds", "threads": "--threads", "ort": "--ort", "ray": "--ray",
-               "ray_cpus": "--ray-cpus"}
+               "ray_cpus": "--ray-cpus", "resume": "--resume"}
 LANGUAGE_ONLY = {"lm_recipe": "--lm-recipe", "lm_folder": "--lm-folder"}
 LANGUAGE_FILES = ("language.json", "lm-pruning.json")
 
@@ -108,9 +108,13 @@ def _vision(args: argparse.Namespace, repo: Repository) -> int:
                          latency=LatencyProtocol.for_run(quick=args.quick,
                                                          threads=args.threads or 1),
                          ort=args.ort, ray=args.ray, ray_cpus=args.ray_cpus,
-                         command=shlex.join(["aladin", *args.argv]))
+                         resume=args.resume, command=shlex.join(["aladin", *args.argv]))
     try:
         results = run_benchmark(config)
+    except KeyboardInterrupt:
+        err("aladin bench: stopped; the tasks that finished are kept: the same command with "
+            "--resume goes on from there")
+        return 130
     except BenchError as exc:
         err(f"aladin bench: {exc}")
         return EXIT_USAGE
@@ -160,6 +164,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "Latency is still measured here, in one process, after the training")
     vision.add_argument("--ray-cpus", type=positive, metavar="N",
                         help=f"CPUs of the cluster --ray {LOCAL} starts (default: all)")
+    vision.add_argument("--resume", action="store_true",
+                        help="go on with a stopped run of the same command: reuse the training "
+                        "tasks it finished (kept until a run completes, under "
+                        "~/.cache/aladin/bench, for the same zoo code only)")
     language = p.add_argument_group("language section")
     language.add_argument("--lm-recipe", choices=("tiny", "small"),
                           help="the language model to train or load (default small)")
