@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 import zoo
+from zoo.bench.results import load_results
 from zoo.site import SiteBuildError, build_site
 from zoo.site.benchmarks import BenchView, accuracy_plots, speedup_plots
 from zoo.site.model import SiteModel
 from zoo.site.render import Renderer
 
-from .conftest import scratch_repo
+from .conftest import REPO, scratch_repo
 
 
 class _Page(HTMLParser):
@@ -225,3 +226,33 @@ def test_the_settings_say_where_the_training_ran(tiny, catalog) -> None:
                                                                       frozenset()), lang="en")
     assert ("as Ray tasks on the cluster at 10.0.0.5:6379 (3 nodes, 48 CPUs, Ray 2.60.0; latency "
             "measured afterwards, here, in one process)") in page.benchmarks().html
+
+
+def _committed_full_run() -> dict:
+    """The committed full run's results (the Benchmarks page shows them)."""
+    return load_results(REPO / "benchmarks" / "results" / "0.1.0" / "full.json")
+
+
+def test_reproduce_gives_the_full_runs_recorded_duration(catalog) -> None:
+    results = _committed_full_run()
+    assert results["mode"] == "full"
+    minutes = round(results["duration_seconds"] / 60)
+    cpus = results["machine"]["logical_cpus"]
+
+    def reproduce(results: dict) -> str:
+        page = Renderer(SiteModel(catalog, {}, repos={}),
+                        bench=BenchView(results, "r.json", frozenset()), lang="en")
+        return page.benchmarks().html.split('id="reproduce"')[1].split("</pre>")[0]
+
+    block = reproduce(results)
+    assert (f"aladin bench            # every method, three seeds ({minutes} min on {cpus} CPU"
+            f"{'s' * (cpus != 1)} in the run above)\n") in block
+    assert "aladin bench --quick    # one seed, short recipes, a subset\n" in block
+    assert "half an hour" not in block and "five minutes" not in block
+    one = copy.deepcopy(results)
+    one["machine"]["logical_cpus"] = 1
+    assert f"({minutes} min on 1 CPU in the run above)" in reproduce(one)
+    # A quick or custom run's duration says nothing of a full run's: no time is given.
+    for mode in ("quick", "custom"):
+        block = reproduce({**results, "mode": mode})
+        assert "aladin bench            # every method, three seeds\n" in block
