@@ -11,12 +11,14 @@ from pathlib import Path
 import pytest
 
 import zoo
+from zoo.bench.results import load_results
 from zoo.site import SiteBuildError, build_site
 from zoo.site.benchmarks import BenchView, accuracy_plots, speedup_plots
+from zoo.site.i18n import ZH
 from zoo.site.model import SiteModel
 from zoo.site.render import Renderer
 
-from .conftest import scratch_repo
+from .conftest import REPO, scratch_repo
 
 
 class _Page(HTMLParser):
@@ -152,8 +154,15 @@ def test_a_malformed_result_file_fails_the_build_and_names_it(catalog, tmp_path:
 
 
 def _header(page: _Page) -> list[str]:
-    """The results table's column names (its header row starts with "Method")."""
-    return next(row for row in page.rows if row[:2] == ["Method", "Model"])
+    """The results table's column names (its header row starts with "Method", or "方法")."""
+    return next(row for row in page.rows if row[:2] in (["Method", "Model"], ["方法", "模型"]))
+
+
+# What the runtimes test reads on each language's page (the tooltips are the interface's too).
+RUNTIMES = {
+    "en": ("Two runtimes.", "by torch.onnx&#39;s dynamo exporter, opset {opset}", "context, peer"),
+    "zh": ("两种运行时。", "由 torch.onnx 的 dynamo 导出器导出，opset {opset}", "对照同类库"),
+}
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -163,6 +172,7 @@ def test_both_runtimes_show_with_how_each_model_was_exported(tiny, bench_site: P
     path = bench_site / ("zh/" if language == "zh" else "") / "benchmarks.html"
     page = _parse(path)
     header = _header(page)
+    runtimes, exported, context = RUNTIMES[language]
     assert header[header.index("ms @1"):header.index("ORT ms @64") + 1] == [
         "ms @1", "ms @64", "ORT ms @1", "ORT ms @64"]
     body = {row[0]: row for row in page.rows if row and row[0] in {r["method"] for r in
@@ -176,10 +186,9 @@ def test_both_runtimes_show_with_how_each_model_was_exported(tiny, bench_site: P
     assert body["baseline"][header.index("ms @64")] == (
         f"{results['rows'][0]['latency_ms']['64']:.2f}")
     text = path.read_text(encoding="utf-8")
-    assert "runtimes" in page.ids and "Two runtimes." in text
-    opset = results["rows"][0]["ort"]["opset"]
-    assert f"by torch.onnx&#39;s dynamo exporter, opset {opset}" in text
-    assert "context, peer" in text and "#bench-ort-int8-digits-cnn" in page.links
+    assert "runtimes" in page.ids and runtimes in text
+    assert exported.format(opset=results["rows"][0]["ort"]["opset"]) in text
+    assert context in text and "#bench-ort-int8-digits-cnn" in page.links
     int8 = (path.parent / "papers" / f"{zoo.get('int8-ptq').paper}.html").read_text("utf-8")
     section = int8.split('id="benchmarks"')[1]
     assert "ORT ms @64" in section and "benchmarks.html#runtimes" in section
@@ -225,3 +234,153 @@ def test_the_settings_say_where_the_training_ran(tiny, catalog) -> None:
                                                                       frozenset()), lang="en")
     assert ("as Ray tasks on the cluster at 10.0.0.5:6379 (3 nodes, 48 CPUs, Ray 2.60.0; latency "
             "measured afterwards, here, in one process)") in page.benchmarks().html
+    page = Renderer(SiteModel(catalog, {}, repos={}), bench=BenchView(results, "r.json",
+                                                                      frozenset()), lang="zh")
+    threads = results["settings"]["train_threads"]
+    assert (f"训练以 Ray 任务的形式在 10.0.0.5:6379 的集群中运行，每个任务使用 {threads} 个线程"
+            "（3 个节点，48 个 CPU，Ray 2.60.0；延迟随后在本机的单个进程中测量）。"
+            ) in page.benchmarks().html
+
+
+def _committed_full_run() -> dict:
+    """The committed full run's results (the Benchmarks page shows them)."""
+    return load_results(REPO / "benchmarks" / "results" / "0.1.0" / "full.json")
+
+
+def test_reproduce_gives_the_full_runs_recorded_duration(catalog) -> None:
+    results = _committed_full_run()
+    assert results["mode"] == "full"
+    minutes = round(results["duration_seconds"] / 60)
+    cpus = results["machine"]["logical_cpus"]
+
+    def reproduce(results: dict) -> str:
+        page = Renderer(SiteModel(catalog, {}, repos={}),
+                        bench=BenchView(results, "r.json", frozenset()), lang="en")
+        return page.benchmarks().html.split('id="reproduce"')[1].split("</pre>")[0]
+
+    block = reproduce(results)
+    assert (f"aladin bench            # every method, three seeds ({minutes} min on {cpus} CPU"
+            f"{'s' * (cpus != 1)} in the run above)\n") in block
+    assert "aladin bench --quick    # one seed, short recipes, a subset\n" in block
+    assert "half an hour" not in block and "five minutes" not in block
+    one = copy.deepcopy(results)
+    one["machine"]["logical_cpus"] = 1
+    assert f"({minutes} min on 1 CPU in the run above)" in reproduce(one)
+    # A quick or custom run's duration says nothing of a full run's: no time is given.
+    for mode in ("quick", "custom"):
+        block = reproduce({**results, "mode": mode})
+        assert "aladin bench            # every method, three seeds\n" in block
+
+
+_VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "circle", "line", "rect"})
+
+
+class _Text(HTMLParser):
+    """The Benchmarks article's text, piece by piece, with each piece's language (the nearest
+    ``lang`` around it, the page's own by default); code, scripts and styles left out."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.stack: list[tuple[str, str, bool]] = [("", lang, True)]  # tag, lang, outside
+        self.pieces: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        _, lang, skip = self.stack[-1]
+        if found.get("class") == "aladin-bench":
+            skip = False
+        if tag not in _VOID:
+            self.stack.append((tag, found.get("lang") or lang,
+                               skip or tag in {"code", "pre", "script", "style"}))
+
+    def handle_endtag(self, tag: str) -> None:
+        at = next((i for i in range(len(self.stack) - 1, 0, -1) if self.stack[i][0] == tag), 0)
+        if at:
+            del self.stack[at:]
+
+    def handle_data(self, data: str) -> None:
+        _, lang, skip = self.stack[-1]
+        if data.strip() and not skip:
+            self.pieces.append((lang, " ".join(data.split())))
+
+
+def _texts(path: Path, lang: str) -> list[tuple[str, str]]:
+    parser = _Text(lang)
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.pieces
+
+
+# Three English words in a row: a sentence, not a method name, model or number.
+_ENGLISH = re.compile(r"[A-Za-z]{2,}(?: [A-Za-z]{2,}){2,}")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_the_chinese_page_reads_in_chinese(tiny, bench_site: Path) -> None:
+    path = bench_site / "zh" / "benchmarks.html"
+    text = path.read_text(encoding="utf-8")
+    page = _parse(path)
+    headings = dict(re.findall(r'<h[23] id="([a-z-]+)">([^<]+)', text))
+    assert {k: headings[k] for k in ("run", "results", "sweep", "plots", "models", "reproduce",
+                                     "language")} == {
+        "run": "本次运行", "results": "结果", "sweep": "剪枝扫描：FLOPs 的减少有多少是真实的",
+        "plots": "图表", "models": "模型", "reproduce": "复现", "language": "语言模型"}
+    assert '<h1 id="title">基准测试</h1>' in text
+    assert "zoo 的每个方法都在同一台机器上、由 <code>aladin bench</code> 的同一次运行测得" in text
+    assert "横向滚动表格可查看所有列。" in text and "自定义运行" in text  # the banner of this run
+    assert _header(page)[:4] == ["方法", "模型", "类型", "准确率 %"]
+    assert 'title="测试准确率：各种子的均值 ± 样本标准差"' in text
+    assert "准确率与 FLOPs — digits-cnn" in text  # a plot's title
+    # Not one English sentence outside what the result file records, which is marked as such;
+    # the page is Chinese (not an English page with Chinese marked).
+    pieces = _texts(path, "zh")
+    english = [piece for lang, piece in pieces if lang == "zh" and _ENGLISH.search(piece)]
+    assert english == []
+    chinese = " ".join(piece for lang, piece in pieces if lang == "zh")
+    untranslated = [part for key, text in ZH.items() if key != text
+                    for part in re.split(r"\{\w+\}", key) if _ENGLISH.search(part)
+                    and part.strip() in chinese]
+    assert untranslated == []
+    marked = [piece for lang, piece in pieces if lang == "en"]
+    assert tiny[0]["targets"][0]["text"] in marked  # a target's text, as the run wrote it
+    assert any(_CJK.search(piece) for lang, piece in pieces if lang == "zh")
+    assert not [piece for piece in marked if _CJK.search(piece)]
+    assert '<div lang="en"><div class="aladin-bench">' not in text
+
+
+def test_the_english_page_reads_as_before(tiny, bench_site: Path) -> None:
+    path = bench_site / "benchmarks.html"
+    text = path.read_text(encoding="utf-8")
+    article = text.split('<div class="aladin-bench">')[1].split("<script>")[0]
+    assert not _CJK.search(article) and ' lang="' not in article
+    assert ("<p class=\"aladin-lead\">Every zoo method measured on the same machine in one run "
+            "of <code>aladin bench</code> — accuracy over seeds, size, FLOPs and CPU latency, side "
+            "by side with peer libraries at the same ratio or bit width. Nothing here is quoted "
+            "from a paper.</p>") in article
+    # Sentences with markup and apostrophes are the template's text byte for byte (not &#39;).
+    assert ("<em>ORT ms</em> is the same model in <a href=\"https://onnxruntime.ai/\">ONNX "
+            "Runtime</a>") in article and "Microsoft's inference engine" in article
+    assert ("compared with the model's baseline.</p>" in article
+            and "<p class=\"aladin-scroll-hint\">Scroll the table sideways for every column.</p>"
+            in article)
+    headings = dict(re.findall(r'<h2 id="([a-z-]+)">([^<]+)', text))
+    assert (headings["run"], headings["results"], headings["language"]) == (
+        "The run", "Results", "Language models")
+    assert _header(_parse(path))[:4] == ["Method", "Model", "Kind", "Accuracy %"]
+    assert "Accuracy vs FLOPs — digits-cnn" in article
+    pieces = [piece for _, piece in _texts(path, "en")]
+    assert "Custom run" in pieces and "The run" in pieces
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_thread_counts_read_right_in_both_languages(catalog, threads: int) -> None:
+    results = copy.deepcopy(_committed_full_run())
+    results["settings"]["latency"]["threads"] = results["settings"]["train_threads"] = threads
+    view = BenchView(results, "r.json", frozenset())
+
+    def page(lang: str) -> str:
+        return Renderer(SiteModel(catalog, {}, repos={}), bench=view, lang=lang).benchmarks().html
+
+    english = "1 thread," if threads == 1 else f"{threads} threads,"
+    assert english in page("en") and f"Training ran on {english[:-1]}." in page("en")
+    assert f"{threads} 个线程，batch 大小 1 和 64" in page("zh")
+    assert f"训练使用 {threads} 个线程。" in page("zh")

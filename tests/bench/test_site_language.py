@@ -23,6 +23,7 @@ from zoo.site.lm_benchmarks import (
 )
 
 from .conftest import REPO, scratch_repo
+from .test_site import _ENGLISH, _texts
 
 
 def _committed(name: str) -> dict[str, Any]:
@@ -216,6 +217,19 @@ def test_the_chinese_page_has_the_translated_headings(lm_site: Path) -> None:
     assert headings["lm-targets"] == "语言模型的目标"
     table = _parse(lm_site / "zh" / "benchmarks.html").tables["lm-quantization-table"]
     assert table["head"][:2] == ["方法", "模型"] and "困惑度" in table["head"]
+
+
+def test_the_chinese_page_reads_in_chinese_but_for_what_the_files_record(lm_site: Path) -> None:
+    path = lm_site / "zh" / "benchmarks.html"
+    text = path.read_text(encoding="utf-8")
+    assert "对 zoo 在 Python 标准库上训练的一个小型 Llama（<code>zoo.language</code>）" in text
+    assert '<th title="验证集困惑度">困惑度</th>' in text  # the columns' tooltips too
+    assert "# 两个文件；先训练小型 Llama" in text  # the reproduce block's comments
+    pieces = _texts(path, "zh")
+    assert [piece for lang, piece in pieces if lang == "zh" and _ENGLISH.search(piece)] == []
+    # A target's text and figures stay as the file wrote them, marked as English.
+    target = _committed(LANGUAGE_FILE)["targets"][0]["text"]
+    assert any(lang == "en" and piece.startswith(target) for lang, piece in pieces)
 
 
 def test_a_malformed_language_file_fails_the_build_naming_it(catalog, tmp_path: Path) -> None:

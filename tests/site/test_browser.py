@@ -320,7 +320,7 @@ def test_mobile_width_has_no_horizontal_scroll_and_screenshots(
     page = new_page(width=375, height=740, is_mobile=True, has_touch=True)
     for path in ("index.html", "explorer.html", f"papers/{FPGM}.html",
                  "categories/pruning/index.html", "venues/index.html", "use-the-zoo.html",
-                 "contribute.html", "api/fpgm.html", "benchmarks.html",
+                 "contribute.html", "api/fpgm.html", "benchmarks.html", "zh/benchmarks.html",
                  "papers/2023-iclr-gptq.html"):
         page.goto(base + path)
         if path == "explorer.html":

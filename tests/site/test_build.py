@@ -290,3 +290,28 @@ def test_chinese_interface_mirrors_the_english_site(site: Path) -> None:
     assert f'href="../zh/{fpgm}" hreflang="zh"' in english
     assert f'href="../../{fpgm}" hreflang="en"' in paper  # zh/papers/ -> papers/
     assert (site / "zh" / "search" / "search_index.json").is_file()
+
+
+def test_chinese_benchmarks_page_speaks_chinese_around_the_committed_results(site: Path) -> None:
+    """The committed results' page: Chinese headings, prose and the recorded duration of the
+    run; what the result file records stays English, marked lang="en"."""
+    from markupsafe import escape
+
+    from zoo.bench.results import find_results, load_results
+
+    zh = (site / "zh" / "benchmarks.html").read_text(encoding="utf-8")
+    en = (site / "benchmarks.html").read_text(encoding="utf-8")
+    path = find_results(REPO)
+    if path is None:
+        pytest.skip("no benchmark results committed")
+    results = load_results(path)
+    assert '<h2 id="run">本次运行' in zh and '<h2 id="reproduce">复现' in zh
+    assert '<h2 id="run">The run' in en and "本次运行" not in en
+    assert "横向滚动表格可查看所有列。" in zh and "Scroll the table sideways" not in zh
+    minutes, cpus = round(results["duration_seconds"] / 60), results["machine"]["logical_cpus"]
+    if results["mode"] == "full":
+        assert f"# 每个方法，三个种子（上面这次运行在 {cpus} 个 CPU 上用时 {minutes} 分钟）" in zh
+        assert f"# every method, three seeds ({minutes} min on {cpus} CPU" in en
+    description = next(iter(results["models"].values()))["description"]
+    assert f'<td lang="en">{escape(description)}</td>' in zh
+    assert f"<td>{escape(description)}</td>" in en

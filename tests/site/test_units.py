@@ -76,3 +76,86 @@ def test_translator_fills_placeholders_and_refuses_missing_strings() -> None:
         translator("zh")("Nonexistent")
     with pytest.raises(ValueError, match="'fr'"):
         translator("fr")
+
+
+def _literal_keys(node: object) -> list[str]:
+    """The string constants a translation call can receive: ``"a"`` or ``"a" if c else "b"``."""
+    import ast
+
+    import jinja2.nodes as j
+
+    if isinstance(node, (j.Const, ast.Constant)) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, j.CondExpr):
+        return _literal_keys(node.expr1) + _literal_keys(node.expr2)
+    if isinstance(node, ast.IfExp):
+        return _literal_keys(node.body) + _literal_keys(node.orelse)
+    return []
+
+
+def _interface_strings() -> dict[str, set[str]]:
+    """Every literal string the site's templates and Python pass to ``t`` or ``tm``, by file."""
+    import ast
+    from pathlib import Path
+
+    import jinja2.nodes as j
+
+    from zoo.site.render import environment
+
+    site = Path(__file__).resolve().parents[2] / "zoo" / "site"
+    env = environment()
+    found: dict[str, set[str]] = {}
+    for path in sorted((site / "templates").rglob("*.html")):
+        tree = env.parse(path.read_text(encoding="utf-8"))
+        # plural(n, one, many) in benchmarks.html passes its two strings on to t
+        found[path.name] = {key for call in tree.find_all(j.Call) if isinstance(call.node, j.Name)
+                            for arg in ({"t": call.args[:1], "tm": call.args[:1]}
+                                        .get(call.node.name) or
+                                        (call.args[1:] if call.node.name == "plural" else []))
+                            for key in _literal_keys(arg)}
+    for path in sorted(site.glob("*.py")):
+        calls = [n for n in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                 if isinstance(n, ast.Call) and n.args
+                 and (getattr(n.func, "id", None) == "t" or getattr(n.func, "attr", None) == "t")]
+        found[path.name] = {key for call in calls for key in _literal_keys(call.args[0])}
+    return found
+
+
+def test_every_interface_string_has_a_chinese_translation_with_its_placeholders() -> None:
+    """A string missing from ZH fails the Chinese build only on a page that shows it; this finds
+    the rest (a failed run's row, an unexported model) before a result file does."""
+    import string
+
+    from zoo.site.benchmarks import COLUMNS
+    from zoo.site.i18n import ZH
+
+    found = _interface_strings()
+    assert len(found["benchmarks.html"]) > 80 and {"Two runtimes.", "{n} threads"} <= found[
+        "benchmarks.html"]
+    assert "not exported: {error}" in found["benchmarks.py"]
+    columns = {text for name, title, _ in COLUMNS for text in (name, title)}
+    missing = {(name, key) for name, keys in found.items() for key in keys if key not in ZH}
+    missing |= {("benchmarks.py COLUMNS", key) for key in columns if key not in ZH}
+    assert not missing, sorted(missing)
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    assert [key for key, text in ZH.items() if fields(key) != fields(text)] == []
+
+
+def test_markup_sentences_escape_their_values_but_keep_the_markup_given() -> None:
+    import markupsafe
+
+    from zoo.site.render import markup_translator
+
+    tm = markup_translator(lambda text: {"Run {command} ({note}).": "运行 {command}（{note}）。"}
+                           .get(text, text))
+    hostile = '<script>alert("x")</script>'
+    out = tm("Run {command} ({note}).", command=markupsafe.Markup("<code>aladin bench</code>"),
+             note=hostile)
+    assert isinstance(out, markupsafe.Markup)
+    assert out == ("运行 <code>aladin bench</code>（&lt;script&gt;alert(&#34;x&#34;)"
+                   "&lt;/script&gt;）。")
+    # An English sentence reads as the template's own text did: quotes stay, & and < do not.
+    assert tm("the model's & <b>") == "the model's &amp; &lt;b&gt;"

@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 __all__ = ["Plot", "PointSpec", "scatter", "si"]
@@ -94,7 +94,7 @@ class Plot:
     x_ticks: tuple[Tick, ...]
     y_ticks: tuple[Tick, ...]
     lines: tuple[Line, ...] = ()
-    legend: tuple[tuple[str, str], ...] = field(default=())  # (series, colour)
+    legend: tuple[tuple[str, str], ...] = field(default=())  # (series' name, colour)
 
 
 class _Scale:
@@ -141,9 +141,10 @@ def _padded(values: Sequence[float], log: bool, pad: float = 0.06) -> tuple[floa
 def scatter(specs: Sequence[PointSpec], *, x_label: str, y_label: str, title: str = "",
             x_log: bool = False, y_log: bool = False, x_fmt: str = "si", y_fmt: str = "",
             diagonals: Sequence[tuple[float, str, bool]] = (), width: int = 640,
-            height: int = 400) -> Plot:
+            height: int = 400, names: Mapping[str, str] | None = None) -> Plot:
     """A scatter plot of ``specs``; ``diagonals`` adds lines ``y = k·x`` as ``(k, label,
-    dashed)`` and makes both axes span the same range (for measured-vs-theoretical plots)."""
+    dashed)`` and makes both axes span the same range (for measured-vs-theoretical plots).
+    The legend names each series by ``names`` (a translation, say), else by itself."""
     if not specs:
         raise ValueError("a plot needs at least one point")
     left, right, top, bottom = 64, 16, 16, 48
@@ -177,4 +178,4 @@ def scatter(specs: Sequence[PointSpec], *, x_label: str, y_label: str, title: st
             lines.append(Line(sx(lo), sy(k * lo), sx(hi), sy(k * hi), label, dashed))
     return Plot(title, x_label, y_label, width, height, left, right, top, bottom, tuple(points),
                 tuple(sx.ticks(x_fmt)), tuple(sy.ticks(y_fmt if y_fmt != "si" else "si")),
-                tuple(lines), tuple(colors.items()))
+                tuple(lines), tuple(((names or {}).get(s, s), c) for s, c in colors.items()))

@@ -88,6 +88,25 @@ def environment() -> jinja2.Environment:
     return env
 
 
+def markup_translator(t: Callable[..., str]) -> Callable[..., markupsafe.Markup]:
+    """``tm(text, **values)``: ``t(text)`` as element content, for sentences holding markup.
+
+    The sentence is escaped as a template's own text is (``&``, ``<``, ``>``; quotes stay, so an
+    English page reads byte for byte as before), then its ``{name}`` placeholders are filled:
+    a value is escaped unless it is :class:`~markupsafe.Markup` the template built (a ``<code>``
+    element, a link). Not for attribute values: there ``t`` and autoescape are the rule.
+
+    >>> tm = markup_translator(lambda text: text)
+    >>> str(tm("Run {command} & wait <{n}>'s", command=markupsafe.Markup("<i>x</i>"), n="<b>"))
+    "Run <i>x</i> &amp; wait &lt;&lt;b&gt;&gt;'s"
+    """
+    def tm(text: str, **values: object) -> markupsafe.Markup:
+        sentence = t(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return markupsafe.Markup(sentence).format(**values)
+
+    return tm
+
+
 def short_authors(authors: list[str], limit: int = 3) -> str:
     if len(authors) <= limit:
         return ", ".join(authors)
@@ -137,6 +156,9 @@ class Renderer:
 
     def __post_init__(self) -> None:
         self.t = translator(self.lang)
+        self.tm = markup_translator(self.t)
+        if self.bench is not None:  # the Benchmarks page's columns and plots in its language
+            self.bench = self.bench.in_language(self.lang)
         # On a Chinese page, catalog text (titles, authors, reports) is marked as English.
         self.lang_en = markupsafe.Markup(' lang="en"' if self.lang != "en" else "")
 
@@ -151,8 +173,8 @@ class Renderer:
     def render(self, template: str, page_uri: str, **context: Any) -> str:
         href = self._href_factory(page_uri)
         return environment().get_template(template).render(
-            model=self.model, catalog=self.model.catalog, href=href, t=self.t, lang=self.lang,
-            lang_en=self.lang_en, **context,
+            model=self.model, catalog=self.model.catalog, href=href, t=self.t, tm=self.tm,
+            lang=self.lang, lang_en=self.lang_en, **context,
         )
 
     # --- generated pages ----------------------------------------------------------------------
@@ -168,14 +190,16 @@ class Renderer:
         lm_methods = [(m.name, tables) for m in methods
                       if self.lm and (tables := self.lm.tables_for(m.name))]
         measured = {name for name, _ in lm_methods}
-        bench_methods = [self.bench.for_method(m.name) for m in methods
-                         if m.name not in measured] if self.bench else []
+        # The benchmark block of a paper page is English (on Chinese pages too, marked as such).
+        bench = self.bench.english if self.bench else None
+        bench_methods = [bench.for_method(m.name) for m in methods
+                         if m.name not in measured] if bench else []
         resources = [r for r in paper.resources if is_http_url(r.url)]
         html = self.render(
             "paper.html", paper_uri(paper.id), links=paper_links(paper), related=related,
             resources=resources,
             edit_url=self.model.repo_link("edit", self.model.entry_path(paper)),
-            bench=self.bench, bench_methods=bench_methods, lm_methods=lm_methods,
+            bench=bench, bench_methods=bench_methods, lm_methods=lm_methods,
             bench_page=BENCH_PAGE, **context,
         )
         # Search indexes a digest of the page (title, authors, venue, categories, zoo), not the
@@ -235,24 +259,25 @@ class Renderer:
 
     def benchmarks(self) -> Rendered:
         lm = self.lm or LanguageView(None, None, {})
-        html = self._in_english(self.render("benchmarks.html", BENCH_PAGE, bench=self.bench,
-                                            lm=lm))
+        # The page speaks the interface's language; what the result files record (target texts,
+        # settings, model descriptions) stays as written and is marked as English.
+        html = self.render("benchmarks.html", BENCH_PAGE, bench=self.bench, lm=lm)
+        t = self.t
         toc: list[TocToken] = []
         anchors: set[str] = set(lm.anchors)
         if self.bench is not None:
             results, bench = self.bench.results, self.bench
-            sections = [("run", "The run"), ("targets", "Targets"), ("results", "Results"),
-                        ("sweep", "Pruning sweep"), ("plots", "Plots"), ("models", "Models"),
-                        ("peers", "Peers"),
-                        ("settings", "Own settings and methods not in this run"),
-                        ("reproduce", "Reproduce")]
+            sections = [("run", t("The run")), ("targets", t("Targets")),
+                        ("results", t("Results")), ("sweep", t("Pruning sweep")),
+                        ("plots", t("Plots")), ("models", t("Models")), ("peers", t("Peers")),
+                        ("settings", t("Own settings and methods not in this run")),
+                        ("reproduce", t("Reproduce"))]
             present = {"targets": bool(results.get("targets")), "peers": bool(bench.peers),
                        "sweep": bool(bench.sweep),
                        "settings": bool(bench.own_settings or bench.not_benchmarked)}
             toc = tokens([(i, n) for i, n in sections if present.get(i, True)])
             anchors |= {f"bench-{r['method']}-{r['model']}" for r in bench.rows}
             anchors |= {"runtimes"} if bench.has_ort else set()  # paper pages link to it
-        t = self.t
         parts = [("lm-run", t("The language-model runs"), bool(lm.quantization or lm.pruning)),
                  ("lm-targets", t("Language-model targets"), bool(lm.targets)),
                  ("lm-quantization", t("Quantisation"), True),
@@ -277,7 +302,7 @@ class Renderer:
         return Rendered(self._in_english(html), [])
 
     def _in_english(self, html: str) -> str:
-        """Pages whose prose is English only (benchmark report, API docs), marked as such."""
+        """Pages whose prose is English only (the API docs), marked as such."""
         return f"<div{self.lang_en}>{html}</div>" if self.lang_en else html
 
     # --- blocks placed into hand-written pages at <!-- aladin:NAME --> markers -----------------
